@@ -1,0 +1,236 @@
+"""Ports: what the use-cases need from the outside world. Adapters implement them; in-memory twins pass
+the same contract tests as the real ones."""
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import NamedTuple, Protocol, Self
+
+from domain.action import Action
+from domain.campaign import Campaign, CampaignRun
+from domain.delivery import Delivery
+from domain.job import Job
+from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
+from domain.user import User
+
+
+class JobRepository(Protocol):
+    async def add(self, job: Job) -> None: ...
+    async def get(self, job_id: uuid.UUID) -> Job | None: ...
+    async def get_many(self, job_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Job]: ...
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Job]: ...
+    async def list_open(self, at: datetime) -> list[Job]:
+        """Active jobs whose expiry is after `at`."""
+        ...
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None: ...
+    async def get(self, user_id: uuid.UUID) -> User | None: ...
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, User]: ...
+    async def by_email(self, email: str) -> User | None: ...
+    async def list_audience(self) -> list[User]:
+        """Active, opted-in users with their address and preferences loaded, ordered by id."""
+        ...
+
+
+class ActionRepository(Protocol):
+    async def add(self, action: Action) -> None: ...
+    async def list_since(
+        self, since: datetime, user_ids: Collection[uuid.UUID] | None = None
+    ) -> list[Action]:
+        """Actions at or after `since`, for the given users or for everyone."""
+        ...
+
+
+class CampaignRepository(Protocol):
+    async def add(self, campaign: Campaign) -> None: ...
+    async def get(self, campaign_id: uuid.UUID) -> Campaign | None: ...
+    async def by_name(self, name: str) -> Campaign | None: ...
+
+
+class DeliveryRepository(Protocol):
+    """Runs and their deliveries. (run, user) is unique: that key is what makes a run exactly-once."""
+
+    async def get_or_create_run(self, campaign_id: uuid.UUID, run_date: date, now: datetime) -> CampaignRun:
+        """The run for (campaign, JST date); created if missing, safe when two processes race."""
+        ...
+
+    async def save_run(self, run: CampaignRun) -> None: ...
+    async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]: ...
+
+    async def add_planned(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert deliveries with their matches; one whose (run, user) exists is left as it is.
+        Returns how many were inserted."""
+        ...
+
+    async def claim_pending(
+        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime
+    ) -> list[Delivery]:
+        """Pending deliveries not claimed, or claimed before `stale_before`, now claimed by `claimant`
+        (matches loaded). Two claimants never get the same delivery while its claim is fresh."""
+        ...
+
+    async def save_outcomes(self, deliveries: Sequence[Delivery]) -> None:
+        """Persist status, reason, subject, message id, sent_at and attempts; release the claim."""
+        ...
+
+    async def mailed_job_ids(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Jobs mailed (sent, opened or clicked) to each user since `since`, other runs only."""
+        ...
+
+    async def status_counts(self, run_id: uuid.UUID) -> dict[str, int]: ...
+    async def reason_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        """Skipped and failed deliveries of a run, counted by reason."""
+        ...
+
+    async def get(self, delivery_id: uuid.UUID) -> Delivery | None: ...
+    async def for_user(self, run_id: uuid.UUID, user_id: uuid.UUID) -> Delivery | None: ...
+
+
+class ScoreRecord(NamedTuple):
+    """One row of `user_job_scores`; a tuple so bulk writers (COPY) take it as it is."""
+
+    user_id: uuid.UUID
+    job_id: uuid.UUID
+    basic_score: float
+    seo_score: float
+    personalized_score: float
+    total_score: float
+    score_factors: str  # JSON text
+    calculated_at: datetime
+
+
+class ScoreRepository(Protocol):
+    async def replace_for_users(self, user_ids: Collection[uuid.UUID], records: Sequence[ScoreRecord]) -> None:
+        """Drop the stored scores of these users and write `records` in bulk."""
+        ...
+
+    async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per `async with`; rolled back on leaving unless `commit()` was called.
+    The same object may be entered again later for a new transaction."""
+
+    jobs: JobRepository
+    users: UserRepository
+    actions: ActionRepository
+    campaigns: CampaignRepository
+    deliveries: DeliveryRepository
+    scores: ScoreRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MailJob:
+    """A job as a mail shows it."""
+
+    title: str
+    company_name: str
+    hourly_wage: int
+    location: str  # "渋谷駅 徒歩5分" or the city
+    commute_minutes: int | None
+    reasons: tuple[str, ...]
+    url: str
+    generated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MailContext:
+    """Everything a template may use for one recipient."""
+
+    delivery_id: uuid.UUID
+    message_id: str
+    recipient_email: str
+    recipient_name: str
+    campaign_name: str
+    run_date: date
+    sent_at: datetime
+    jobs: tuple[MailJob, ...]
+    unsubscribe_url: str
+    preferences_url: str
+    subject_template: str | None = None
+    html_template: str | None = None
+    text_template: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    delivery_id: uuid.UUID
+    message_id: str
+    envelope_from: str
+    recipient: str
+    subject: str
+    data: bytes  # the whole RFC 5322 message, CRLF line ends
+
+
+class MailComposer(Protocol):
+    def compose(self, context: MailContext) -> OutgoingMail:
+        """Render subject, HTML and text and build the message bytes."""
+        ...
+
+
+class MailDeliveryError(Exception):
+    """The mailer could not hand the message over; `permanent` says a retry will not help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
+        """Send each mail; the result maps delivery id to None (accepted) or the error.
+        Sending the same delivery again must not produce a second copy where the medium allows it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class ReferenceData(Protocol):
+    """Bundled public reference data about Japan, loaded once."""
+
+    def postal_point(self, postal_code: str) -> PostalPoint | None: ...
+    def municipality(self, code: str) -> Municipality | None: ...
+    def station(self, code: str) -> Station | None: ...
+    def industry(self, code: str) -> Industry | None: ...
+    def minimum_wages(self) -> MinimumWageTable: ...
+    def stations(self) -> Sequence[Station]: ...
+    def postal_points(self) -> Sequence[PostalPoint]: ...
+    def organisations(self) -> Sequence[Organisation]: ...
+    def industries(self) -> Sequence[Industry]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC."""
+        ...
+
+
+class ProgressReporter(Protocol):
+    def start(self, stage: str, total: int | None) -> None: ...
+    def advance(self, stage: str, amount: int = 1) -> None: ...
+    def finish(self, stage: str) -> None: ...
+
+
+class NullProgress:
+    def start(self, stage: str, total: int | None) -> None:
+        pass
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        pass
+
+    def finish(self, stage: str) -> None:
+        pass

@@ -1,0 +1,120 @@
+"""One mail (or the decision not to send one) per campaign run and user (the customer's `email_logs`).
+
+Status moves pending -> sent -> opened -> clicked, or ends as bounced, failed or skipped with a reason.
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import InvalidTransition
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+FINAL_STATUSES = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.OPENED, DeliveryStatus.CLICKED, DeliveryStatus.BOUNCED,
+     DeliveryStatus.FAILED, DeliveryStatus.SKIPPED}
+)  # fmt: skip
+MAILED_STATUSES = frozenset({DeliveryStatus.SENT, DeliveryStatus.OPENED, DeliveryStatus.CLICKED})
+
+_ALLOWED: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.PENDING: frozenset(
+        {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED, DeliveryStatus.BOUNCED}
+    ),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.OPENED, DeliveryStatus.CLICKED, DeliveryStatus.BOUNCED}),
+    DeliveryStatus.OPENED: frozenset({DeliveryStatus.CLICKED, DeliveryStatus.BOUNCED}),
+    DeliveryStatus.CLICKED: frozenset(),
+    DeliveryStatus.BOUNCED: frozenset(),
+    DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),  # an operator's retry
+    DeliveryStatus.SKIPPED: frozenset(),
+}
+
+
+class SkipReason(enum.StrEnum):
+    NO_NEW_MATCHES = "no_new_matches"
+    NO_HOME_LOCATION = "no_home_location"
+    OPTED_OUT = "opted_out"
+    INACTIVE = "inactive"
+
+
+@dataclass(eq=False)
+class MatchedJob:
+    """A job placed in a delivery (the customer's `matching_results`), with what the mail says of it."""
+
+    job_id: uuid.UUID
+    match_rank: int
+    total_score: float
+    basic_score: float
+    seo_score: float
+    personalized_score: float
+    reasons: list[str]
+    distance_km: float | None
+    commute_minutes: int | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class Delivery:
+    run_id: uuid.UUID
+    campaign_id: uuid.UUID
+    user_id: uuid.UUID
+    email_address: str
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    reason: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
+    attempts: int = 0
+    matches: list[MatchedJob] = field(default_factory=list)
+
+    def _move(self, target: DeliveryStatus) -> None:
+        if target not in _ALLOWED[self.status]:
+            raise InvalidTransition("delivery", self.status, target)
+        self.status = target
+
+    def mark_sent(self, at: datetime, subject: str, message_id: str) -> None:
+        self._move(DeliveryStatus.SENT)
+        self.sent_at, self.subject, self.message_id = at, subject, message_id
+
+    def mark_failed(self, reason: str) -> None:
+        self._move(DeliveryStatus.FAILED)
+        self.reason = reason
+
+    def mark_skipped(self, reason: str) -> None:
+        self._move(DeliveryStatus.SKIPPED)
+        self.reason = reason
+
+    def mark_opened(self, at: datetime) -> None:
+        if self.status in (DeliveryStatus.OPENED, DeliveryStatus.CLICKED):
+            return  # a second open changes nothing
+        self._move(DeliveryStatus.OPENED)
+        self.opened_at = at
+
+    def mark_clicked(self, at: datetime) -> None:
+        if self.status is DeliveryStatus.CLICKED:
+            return
+        self._move(DeliveryStatus.CLICKED)
+        self.clicked_at = at
+
+    def mark_bounced(self, reason: str) -> None:
+        self._move(DeliveryStatus.BOUNCED)
+        self.reason = reason
+
+
+def message_id_for(run_id: uuid.UUID, user_id: uuid.UUID, domain: str) -> str:
+    """Derived from (run, user), so a resend after a crash carries the same Message-ID."""
+    return f"<{run_id.hex}.{user_id.hex}@{domain}>"
