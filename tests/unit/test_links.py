@@ -1,0 +1,149 @@
+import base64
+import json
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from application.links import (
+    CLICK,
+    UNSUBSCRIBE,
+    ClickLink,
+    LinkSigner,
+    RecipientLink,
+    click_url,
+    open_pixel_url,
+    preferences_url,
+    read_click_token,
+    read_open_token,
+    read_preferences_token,
+    read_unsubscribe_token,
+    unsubscribe_url,
+)
+
+SIGNER = LinkSigner(b"k" * 32)
+USER = uuid.UUID("7b1e2f3a-0000-4000-8000-000000000001")
+DELIVERY = uuid.UUID("7b1e2f3a-0000-4000-8000-000000000002")
+JOB = uuid.UUID("7b1e2f3a-0000-4000-8000-000000000003")
+URL_SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+@given(st.dictionaries(st.text(), st.text(), max_size=5), st.text(min_size=1).filter(lambda p: "\0" not in p))
+def test_sign_verify_round_trip_and_token_is_url_safe(payload: dict[str, str], purpose: str) -> None:
+    token = SIGNER.sign(purpose, payload)
+    assert set(token) <= URL_SAFE
+    assert SIGNER.verify(purpose, token) == payload
+
+
+def test_foreign_purpose_is_rejected() -> None:
+    token = SIGNER.sign(CLICK, {"d": str(DELIVERY)})
+    assert SIGNER.verify(UNSUBSCRIBE, token) is None
+    # a click link's token pasted into the unsubscribe endpoint does nothing
+    assert (
+        read_unsubscribe_token(
+            SIGNER, click_url("https://x.jp", SIGNER, DELIVERY, JOB, "https://j.jp").rsplit("/", 1)[1]
+        )
+        is None
+    )
+
+
+def test_other_secret_is_rejected() -> None:
+    token = SIGNER.sign(UNSUBSCRIBE, {"u": "1"})
+    assert LinkSigner(b"z" * 32).verify(UNSUBSCRIBE, token) is None
+
+
+def test_tampered_payload_is_rejected() -> None:
+    token = SIGNER.sign(UNSUBSCRIBE, {"u": str(USER)})
+    _body, mac = token.split(".")
+    forged = base64.urlsafe_b64encode(json.dumps({"u": str(uuid.uuid4())}).encode()).rstrip(b"=").decode()
+    assert SIGNER.verify(UNSUBSCRIBE, f"{forged}.{mac}") is None
+
+
+@pytest.mark.parametrize("position", [0, 5, -1, -5])
+def test_every_flipped_character_is_rejected(position: int) -> None:
+    token = SIGNER.sign(UNSUBSCRIBE, {"u": str(USER), "d": str(DELIVERY)})
+    i = position % len(token)
+    if token[i] == ".":
+        i += 1
+    flipped = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+    assert SIGNER.verify(UNSUBSCRIBE, flipped) is None
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", ".", "abc", "abc.", ".abc", "a.b.c", "!!!.???", "eyJ1IjoiMSJ9.%%%", "é.é", "x" * 10000, "\x00.\x00"],
+)
+def test_malformed_tokens_give_none(token: str) -> None:
+    assert SIGNER.verify(UNSUBSCRIBE, token) is None
+
+
+def test_correctly_signed_non_dict_payload_gives_none() -> None:
+    # a payload that is valid JSON but not an object of strings (signed with our own key)
+    for body in (b"[1,2]", b'{"u":1}', b"null", b'"x"'):
+        mac = SIGNER._mac(UNSUBSCRIBE, body)
+        token = ".".join(base64.urlsafe_b64encode(part).decode().rstrip("=") for part in (body, mac))
+        assert SIGNER.verify(UNSUBSCRIBE, token) is None
+
+
+@given(st.text(max_size=200))
+def test_verify_never_raises(token: str) -> None:
+    assert SIGNER.verify(UNSUBSCRIBE, token) is None
+
+
+def test_verify_with_wrong_types_gives_none() -> None:
+    assert SIGNER.verify(UNSUBSCRIBE, None) is None  # type: ignore[arg-type]
+    assert SIGNER.verify(UNSUBSCRIBE, b"x.y") is None  # type: ignore[arg-type]
+
+
+def test_short_secret_and_bad_purpose_are_refused() -> None:
+    with pytest.raises(ValueError):
+        LinkSigner(b"short")
+    with pytest.raises(ValueError):
+        SIGNER.sign("a\x00b", {})
+    assert "k" * 8 not in repr(SIGNER)
+
+
+def test_url_helpers_and_readers() -> None:
+    base = "https://mail.example.jp/"
+    unsub = unsubscribe_url(base, SIGNER, USER, DELIVERY)
+    prefs = preferences_url(base, SIGNER, USER, DELIVERY)
+    click = click_url(base, SIGNER, DELIVERY, JOB, "https://jobs.example.jp/j/1?utm=mail&x=日本")
+    pixel = open_pixel_url(base, SIGNER, DELIVERY)
+    assert unsub.startswith("https://mail.example.jp/u/")
+    assert prefs.startswith("https://mail.example.jp/p/")
+    assert click.startswith("https://mail.example.jp/t/c/")
+    assert pixel.startswith("https://mail.example.jp/t/o/")
+    token = {
+        name: url.rsplit("/", 1)[1] for name, url in [("u", unsub), ("p", prefs), ("c", click), ("o", pixel)]
+    }
+    assert read_unsubscribe_token(SIGNER, token["u"]) == RecipientLink(USER, DELIVERY)
+    assert read_preferences_token(SIGNER, token["p"]) == RecipientLink(USER, DELIVERY)
+    assert read_click_token(SIGNER, token["c"]) == ClickLink(
+        DELIVERY, JOB, "https://jobs.example.jp/j/1?utm=mail&x=日本"
+    )
+    assert read_open_token(SIGNER, token["o"]) == DELIVERY
+    # each reader refuses the others' tokens
+    assert read_preferences_token(SIGNER, token["u"]) is None
+    assert read_unsubscribe_token(SIGNER, token["p"]) is None
+    assert read_open_token(SIGNER, token["c"]) is None
+    assert read_click_token(SIGNER, token["o"]) is None
+
+
+@pytest.mark.parametrize(
+    "target", ["javascript:alert(1)", "data:text/html,x", "//evil.example", "https://x.jp/\r\nX"]
+)
+def test_click_targets_must_be_http(target: str) -> None:
+    with pytest.raises(ValueError):
+        click_url("https://x.jp", SIGNER, DELIVERY, JOB, target)
+
+
+def test_reader_refuses_signed_payload_with_bad_ids() -> None:
+    token = SIGNER.sign(UNSUBSCRIBE, {"u": "not-a-uuid", "d": str(DELIVERY)})
+    assert read_unsubscribe_token(SIGNER, token) is None
+    assert (
+        read_click_token(
+            SIGNER, SIGNER.sign(CLICK, {"d": str(DELIVERY), "j": str(JOB), "to": "javascript:x"})
+        )
+        is None
+    )
