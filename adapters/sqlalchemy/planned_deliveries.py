@@ -1,0 +1,118 @@
+"""Bulk insert of a run's planned deliveries and their matches, idempotent on (run, user).
+
+PostgreSQL takes each batch as one INSERT ... SELECT FROM unnest(arrays) and the matches by COPY;
+SQLite gets multi-row INSERTs. Either way a delivery whose (run, user) exists is skipped along with its
+matches, which is what lets a crashed planning step simply run again."""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sqlalchemy import tables as t
+from adapters.sqlalchemy.bulk import (
+    asyncpg_connection,
+    chunked,
+    copy_rows,
+    dialect_name,
+    insert_ignoring_conflicts,
+)
+from domain.delivery import Delivery
+from domain.jst import as_utc
+
+_BATCH = 10_000
+_SQLITE_BATCH = 2_000
+
+_DELIVERY_COLUMNS = (
+    ("id", "uuid"), ("run_id", "uuid"), ("campaign_id", "uuid"), ("user_id", "uuid"),
+    ("email_address", "text"), ("subject", "text"), ("status", "text"), ("reason", "text"),
+    ("message_id", "text"), ("attempts", "int4"), ("created_at", "timestamptz"),
+    ("sent_at", "timestamptz"), ("opened_at", "timestamptz"), ("clicked_at", "timestamptz"),
+)  # fmt: skip
+_MATCH_COLUMNS = (
+    "id", "run_id", "delivery_id", "user_id", "job_id", "match_rank", "compatibility_score",
+    "basic_score", "seo_score", "personalized_score", "match_reasons", "distance_km",
+    "commute_time_minutes", "created_at",
+)  # fmt: skip
+_UNNEST_ARGS = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(_DELIVERY_COLUMNS, 1))
+_PG_INSERT_DELIVERIES = (
+    f"INSERT INTO email_logs ({', '.join(name for name, _ in _DELIVERY_COLUMNS)}) "
+    f"SELECT * FROM unnest({_UNNEST_ARGS}) ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+async def add_planned(session: AsyncSession, deliveries: Sequence[Delivery]) -> int:
+    if not deliveries:
+        return 0
+    now = datetime.now(UTC)
+    for delivery in deliveries:
+        if delivery.created_at is None:
+            delivery.created_at = now
+    await session.flush()
+    on_postgres = await dialect_name(session) == "postgresql"
+    inserted = 0
+    for batch in chunked(deliveries, _BATCH if on_postgres else _SQLITE_BATCH):
+        if on_postgres:
+            inserted += await _add_batch_postgres(session, batch)
+        else:
+            inserted += await _add_batch_sqlite(session, batch)
+    return inserted
+
+
+def _delivery_row(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id, "run_id": d.run_id, "campaign_id": d.campaign_id, "user_id": d.user_id,
+        "email_address": d.email_address, "subject": d.subject, "status": d.status,
+        "reason": d.reason, "message_id": d.message_id, "attempts": d.attempts,
+        "created_at": d.created_at, "sent_at": d.sent_at, "opened_at": d.opened_at,
+        "clicked_at": d.clicked_at,
+    }  # fmt: skip
+
+
+def _match_rows(d: Delivery) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id, "run_id": d.run_id, "delivery_id": d.id, "user_id": d.user_id,
+            "job_id": m.job_id, "match_rank": m.match_rank, "compatibility_score": m.total_score,
+            "basic_score": m.basic_score, "seo_score": m.seo_score,
+            "personalized_score": m.personalized_score, "match_reasons": m.reasons,
+            "distance_km": m.distance_km, "commute_time_minutes": m.commute_minutes,
+            "created_at": d.created_at,
+        }
+        for m in d.matches
+    ]  # fmt: skip
+
+
+async def _add_batch_sqlite(session: AsyncSession, batch: list[Delivery]) -> int:
+    statement = insert_ignoring_conflicts("sqlite", t.email_logs).returning(t.email_logs.c.id)
+    inserted_ids = set(await session.scalars(statement, [_delivery_row(d) for d in batch]))
+    match_rows = [row for d in batch if d.id in inserted_ids for row in _match_rows(d)]
+    if match_rows:
+        await session.execute(insert(t.matching_results), match_rows)
+    return len(inserted_ids)
+
+
+def _pg_value(value: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
+
+
+async def _add_batch_postgres(session: AsyncSession, batch: list[Delivery]) -> int:
+    rows = [_delivery_row(d) for d in batch]
+    arrays = [[_pg_value(row[name]) for row in rows] for name, _ in _DELIVERY_COLUMNS]
+    driver = await asyncpg_connection(session)
+    inserted_ids = {record[0] for record in await driver.fetch(_PG_INSERT_DELIVERIES, *arrays)}
+    match_records = [
+        tuple(
+            json.dumps(row[name], ensure_ascii=False) if name == "match_reasons" else _pg_value(row[name])
+            for name in _MATCH_COLUMNS
+        )
+        for d in batch
+        if d.id in inserted_ids
+        for row in _match_rows(d)
+    ]
+    if match_records:
+        await copy_rows(session, t.matching_results, _MATCH_COLUMNS, match_records)
+    return len(inserted_ids)

@@ -1,0 +1,120 @@
+"""SQLAlchemy repositories for jobs, users, actions and campaigns: entities tracked by the session, so
+a change to a loaded object is saved on commit."""
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sqlalchemy import tables as t
+from adapters.sqlalchemy.bulk import chunked
+from domain.action import Action
+from domain.campaign import Campaign
+from domain.job import Job
+from domain.user import User
+
+
+class SqlAlchemyJobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, job: Job) -> None:
+        self._session.add(job)
+
+    async def get(self, job_id: uuid.UUID) -> Job | None:
+        return await self._session.get(Job, job_id)
+
+    async def get_many(self, job_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Job]:
+        found: dict[uuid.UUID, Job] = {}
+        for chunk in chunked(set(job_ids)):
+            rows = await self._session.scalars(select(Job).where(t.jobs.c.id.in_(chunk)))
+            found.update((job.id, job) for job in rows)
+        return found
+
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Job]:
+        found: dict[str, Job] = {}
+        for chunk in chunked(set(external_ids)):
+            rows = await self._session.scalars(select(Job).where(t.jobs.c.external_id.in_(chunk)))
+            found.update((job.external_id, job) for job in rows if job.external_id is not None)
+        return found
+
+    async def list_open(self, at: datetime) -> list[Job]:
+        jobs = t.jobs
+        query = (
+            select(Job)
+            .where(jobs.c.is_active, (jobs.c.expires_at.is_(None)) | (jobs.c.expires_at > at))
+            .order_by(jobs.c.posted_at.desc(), jobs.c.id)
+        )
+        return list(await self._session.scalars(query))
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        self._session.add(user)
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self._session.get(User, user_id)
+
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, User]:
+        found: dict[str, User] = {}
+        for chunk in chunked(set(external_ids)):
+            rows = await self._session.scalars(select(User).where(t.users.c.external_id.in_(chunk)))
+            found.update((user.external_id, user) for user in rows if user.external_id is not None)
+        return found
+
+    async def by_email(self, email: str) -> User | None:
+        # Several users may share an address; the oldest account answers for it.
+        query = (
+            select(User)
+            .where(t.users.c.email == email)
+            .order_by(t.users.c.created_at.asc().nulls_last(), t.users.c.id)
+            .limit(1)
+        )
+        return (await self._session.scalars(query)).first()
+
+    async def list_audience(self) -> list[User]:
+        query = select(User).where(t.users.c.is_active, t.users.c.email_opt_in).order_by(t.users.c.id)
+        return list(await self._session.scalars(query))
+
+
+class SqlAlchemyActionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, action: Action) -> None:
+        self._session.add(action)
+
+    async def list_since(
+        self, since: datetime, user_ids: Collection[uuid.UUID] | None = None
+    ) -> list[Action]:
+        actions = t.user_actions
+        query = (
+            select(Action).where(actions.c.created_at >= since).order_by(actions.c.created_at, actions.c.id)
+        )
+        if user_ids is None:
+            return list(await self._session.scalars(query))
+        found: list[Action] = []
+        for chunk in chunked(set(user_ids)):
+            found.extend(await self._session.scalars(query.where(actions.c.user_id.in_(chunk))))
+        found.sort(key=lambda action: (action.occurred_at, action.id))
+        return found
+
+
+class SqlAlchemyCampaignRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, campaign: Campaign) -> None:
+        self._session.add(campaign)
+
+    async def get(self, campaign_id: uuid.UUID) -> Campaign | None:
+        return await self._session.get(Campaign, campaign_id)
+
+    async def by_name(self, name: str) -> Campaign | None:
+        query = select(Campaign).where(t.email_campaigns.c.name == name)
+        return (await self._session.scalars(query)).first()

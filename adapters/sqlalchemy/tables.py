@@ -1,0 +1,240 @@
+"""The customer's tables (names from their schema sketch), extended with what the domain needs.
+
+Free text is unbounded VARCHAR: PostgreSQL stores it the same, and a length limit would turn a long
+Japanese title into an error instead of a row.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    false,
+    true,
+)
+
+from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
+from domain.action import ActionKind
+from domain.campaign import RunStatus
+from domain.delivery import DeliveryStatus
+
+# Deterministic constraint names, so Alembic can drop and compare them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _timestamps() -> list[Column[object]]:
+    return [Column("created_at", UtcDateTime), Column("updated_at", UtcDateTime)]
+
+
+# users.email is deliberately not unique: family members share one address, and each of them is a
+# recipient with their own preferences and unsubscribe state.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("external_id", String(64), unique=True),
+    Column("email", String(254), nullable=False, index=True),
+    Column("full_name", String, nullable=False, server_default=""),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("email_opt_in", Boolean, nullable=False, server_default=true()),
+    Column("role", String(32), nullable=False, server_default="user"),
+    *_timestamps(),
+)
+
+# One row per user in practice (the ORM keeps it one-to-one); not a unique key because replacing the
+# address inserts the new row before the orphan is deleted in the same flush.
+user_addresses = Table(
+    "user_addresses",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("prefecture", String(16), nullable=False),
+    Column("city", String, nullable=False),
+    Column("municipality_code", String(5)),
+    Column("postal_code", String(8)),
+    Column("address_line", String),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("is_primary", Boolean, nullable=False, server_default=true()),
+)
+
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("preferred_job_types", Json, nullable=False),
+    Column("preferred_industries", Json, nullable=False),
+    Column("max_commute_time", Integer),
+    Column("min_hourly_wage", Integer),
+    Column("availability", Json, nullable=False),
+    *_timestamps(),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("external_id", String(64), unique=True),
+    Column("title", String, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("company_name", String, nullable=False),
+    Column("job_type", String(64), nullable=False),
+    Column("industry", String(8)),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("prefecture", String(16), nullable=False),
+    Column("municipality_code", String(5)),
+    Column("city", String, nullable=False),
+    Column("address", String),
+    Column("nearest_station", String),
+    Column("station_code", String(16)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("walking_minutes", Integer),
+    Column("hourly_wage", Integer, nullable=False),
+    Column("work_start_time", Time),
+    Column("work_end_time", Time),
+    Column("work_days", Integer, nullable=False, server_default="0"),
+    Column("requirements", Json, nullable=False),
+    Column("benefits", Json, nullable=False),
+    Column("posted_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("view_count", Integer, nullable=False, server_default="0"),
+    Column("application_count", Integer, nullable=False, server_default="0"),
+    Column("employer_id", Uuid),
+    Column("generated", Boolean, nullable=False, server_default=false()),
+    *_timestamps(),
+    Index("ix_jobs_active_expires", "is_active", "expires_at"),
+    Index("ix_jobs_prefecture_job_type", "prefecture_code", "job_type"),
+)
+
+Index("ix_jobs_posted_at_desc", jobs.c.posted_at.desc())
+
+# A derived, rebuildable cache: (user, job) is the key, so no surrogate id to fill on a COPY.
+user_job_scores = Table(
+    "user_job_scores",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("basic_score", Float, nullable=False),
+    Column("seo_score", Float, nullable=False),
+    Column("personalized_score", Float, nullable=False),
+    Column("total_score", Float, nullable=False),
+    Column("score_factors", Json, nullable=False),
+    Column("calculated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "job_id"),
+)
+Index("ix_user_job_scores_user_total", user_job_scores.c.user_id, user_job_scores.c.total_score.desc())
+
+email_campaigns = Table(
+    "email_campaigns",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("template_type", String(64), nullable=False),
+    Column("subject_template", String),
+    Column("html_template", Text),
+    Column("text_template", Text),
+    Column("weight_basic", Float, nullable=False),
+    Column("weight_seo", Float, nullable=False),
+    Column("weight_personalized", Float, nullable=False),
+    Column("jobs_per_mail", Integer, nullable=False),
+    Column("per_company_cap", Integer, nullable=False),
+    Column("resend_window_days", Integer, nullable=False),
+    Column("send_hour_jst", Integer, nullable=False),
+    Column("min_total_score", Float, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UtcDateTime),
+)
+
+campaign_runs = Table(
+    "campaign_runs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("campaign_id", Uuid, ForeignKey("email_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("run_date", Date, nullable=False),
+    Column("status", StrEnumType(RunStatus), nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("campaign_id", "run_date"),
+)
+
+# The deliveries. claimed_by / claimed_at are the sender's lease on a row; the domain never sees them.
+email_logs = Table(
+    "email_logs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("run_id", Uuid, ForeignKey("campaign_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Uuid, ForeignKey("email_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("email_address", String(254), nullable=False),
+    Column("subject", String),
+    Column("status", StrEnumType(DeliveryStatus), nullable=False),
+    Column("reason", String(64)),
+    Column("message_id", String),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime),
+    Column("sent_at", UtcDateTime),
+    Column("opened_at", UtcDateTime),
+    Column("clicked_at", UtcDateTime),
+    Column("claimed_by", String(128)),
+    Column("claimed_at", UtcDateTime),
+    UniqueConstraint("run_id", "user_id"),
+    Index("ix_email_logs_run_status", "run_id", "status"),
+)
+
+# run_id and user_id repeat the delivery's so "what did this user get lately" needs no join; they are
+# written by the repository's bulk insert, not by the ORM.
+matching_results = Table(
+    "matching_results",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("run_id", Uuid, ForeignKey("campaign_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery_id", Uuid, ForeignKey("email_logs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("match_rank", Integer, nullable=False),
+    Column("compatibility_score", Float, nullable=False),
+    Column("basic_score", Float, nullable=False),
+    Column("seo_score", Float, nullable=False),
+    Column("personalized_score", Float, nullable=False),
+    Column("match_reasons", Json, nullable=False),
+    Column("distance_km", Float),
+    Column("commute_time_minutes", Integer),
+    Column("created_at", UtcDateTime),
+    Index("ix_matching_results_user_created", "user_id", "created_at"),
+)
+
+user_actions = Table(
+    "user_actions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("action_type", StrEnumType(ActionKind), nullable=False),
+    Column("entity_type", String(32), nullable=False, server_default="job"),
+    Column("entity_id", Uuid, nullable=False, index=True),
+    Column("metadata", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_user_actions_user_created", "user_id", "created_at"),
+)

@@ -1,0 +1,70 @@
+"""The Unit of Work over an AsyncSession: one session and transaction per `async with`."""
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.sqlalchemy.delivery_repository import SqlAlchemyDeliveryRepository
+from adapters.sqlalchemy.errors import StorageConflict, StorageError
+from adapters.sqlalchemy.repositories import (
+    SqlAlchemyActionRepository,
+    SqlAlchemyCampaignRepository,
+    SqlAlchemyJobRepository,
+    SqlAlchemyUserRepository,
+)
+from adapters.sqlalchemy.score_repository import SqlAlchemyScoreRepository
+
+
+class SqlAlchemyUnitOfWork:
+    jobs: SqlAlchemyJobRepository
+    users: SqlAlchemyUserRepository
+    actions: SqlAlchemyActionRepository
+    campaigns: SqlAlchemyCampaignRepository
+    deliveries: SqlAlchemyDeliveryRepository
+    scores: SqlAlchemyScoreRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session, for adapters that must share the transaction (e.g. an outbox)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open; use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session = self._session_factory()
+        self.jobs = SqlAlchemyJobRepository(session)
+        self.users = SqlAlchemyUserRepository(session)
+        self.actions = SqlAlchemyActionRepository(session)
+        self.campaigns = SqlAlchemyCampaignRepository(session)
+        self.deliveries = SqlAlchemyDeliveryRepository(session)
+        self.scores = SqlAlchemyScoreRepository(session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            # A no-op after commit(); otherwise it discards whatever this block did.
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except exc.IntegrityError as error:
+            raise StorageConflict(str(error.orig)) from error
+        except exc.SQLAlchemyError as error:
+            raise StorageError(str(error)) from error
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
