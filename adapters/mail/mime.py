@@ -173,7 +173,11 @@ def list_unsubscribe_headers(url: str) -> str:
 
 def canonical_text(body: str) -> bytes:
     """UTF-8 with CRLF line breaks: the canonical form of text/* before a transfer encoding (RFC 2046)."""
-    return body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n").encode("utf-8")
+    # On bytes: replace() over the UTF-8 form is about twice as fast as over a str holding Japanese.
+    data = body.encode("utf-8")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data.replace(b"\n", b"\r\n")
 
 
 def base64_body(data: bytes) -> bytes:

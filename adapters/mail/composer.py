@@ -1,0 +1,171 @@
+"""Renders the daily mail with Jinja2 and turns it into message bytes."""
+
+import re
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    select_autoescape,
+)
+
+from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, check_address
+from application.ports import MailContext, OutgoingMail
+from domain.errors import InvalidInput
+
+BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
+SUBJECT_TEMPLATE = "daily_subject.txt.j2"
+HTML_TEMPLATE = "daily.html.j2"
+TEXT_TEMPLATE = "daily.txt.j2"
+
+Kind = Literal["subject", "html", "text"]
+_FIELDS: dict[Kind, str] = {"subject": "subject_template", "html": "html_template", "text": "text_template"}
+
+# Line breaks and other blanks become one space; U+3000 (full-width space) is kept because Japanese
+# subjects use it as punctuation. Remaining C0 controls and DEL are dropped.
+_SUBJECT_BLANKS = re.compile(r"[^\S\u3000]+")
+_SUBJECT_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_subject(text: str) -> str:
+    return _SUBJECT_CONTROLS.sub("", _SUBJECT_BLANKS.sub(" ", text)).strip()
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def _web_url(url: str) -> str:
+    # Escaping does not stop `javascript:` in an href; only http(s) links are written into a mail.
+    return url if url[:8].lower().startswith(("https://", "http://")) else ""
+
+
+class JinjaMailComposer:
+    """MailComposer on Jinja2 and the hand-built MIME writer.
+
+    Templates see: `recipient_name`, `jobs` (MailJob), `job_count`, `top_wage` (int or None),
+    `has_generated`, `unsubscribe_url`, `preferences_url`, `campaign_name`, `run_date`, `sent_at`,
+    `extra` (dict), and the filters `yen` (1,200) and `web_url` (drops non-http(s) URLs).
+    A campaign's own template source (MailContext.*_template) replaces the bundled one; each distinct
+    source is compiled once. Template and header errors surface as `InvalidInput` naming the field.
+    """
+
+    def __init__(
+        self,
+        sender_address: str,
+        sender_name: str,
+        template_dir: Path | None = None,
+        *,
+        override_cache_size: int = 32,
+    ) -> None:
+        # A custom directory may replace only some templates; the rest come from the bundled set.
+        loaders = [FileSystemLoader(BUNDLED_TEMPLATES)]
+        if template_dir is not None:
+            loaders.insert(0, FileSystemLoader(template_dir))
+        env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.filters["yen"] = _yen
+        env.filters["web_url"] = _web_url
+        # Sources compiled from strings have no file name to pick autoescaping by, so each kind gets an
+        # overlay with it fixed (overlays share filters and settings).
+        self._string_envs: dict[Kind, Environment] = {
+            "subject": env.overlay(autoescape=False),
+            "html": env.overlay(autoescape=True),
+            "text": env.overlay(autoescape=False),
+        }
+        try:
+            self._bundled: dict[Kind, Template] = {
+                "subject": env.get_template(SUBJECT_TEMPLATE),
+                "html": env.get_template(HTML_TEMPLATE),
+                "text": env.get_template(TEXT_TEMPLATE),
+            }
+        except TemplateError as exc:
+            raise InvalidInput("template_dir", f"cannot load mail templates: {exc}") from exc
+        # Keyed by the source text itself: a str caches its hash, so a campaign's template string that
+        # is reused for every recipient costs one dict lookup, and there is no hash collision to handle.
+        self._overrides: OrderedDict[tuple[Kind, str], Template] = OrderedDict()
+        self._override_cache_size = override_cache_size
+        self._sender_address = check_address(sender_address)
+        self._builder = MimeMessageBuilder(sender_address, sender_name)
+
+    def _template(self, kind: Kind, source: str | None) -> Template:
+        if source is None:
+            return self._bundled[kind]
+        key = (kind, source)
+        template = self._overrides.get(key)
+        if template is None:
+            try:
+                template = self._string_envs[kind].from_string(source)
+            except TemplateError as exc:
+                raise InvalidInput(_FIELDS[kind], f"template does not compile: {exc}") from exc
+            self._overrides[key] = template
+            if len(self._overrides) > self._override_cache_size:
+                self._overrides.popitem(last=False)
+        else:
+            self._overrides.move_to_end(key)
+        return template
+
+    def _render(self, kind: Kind, source: str | None, variables: dict[str, Any]) -> str:
+        template = self._template(kind, source)
+        try:
+            return template.render(variables)
+        except TemplateError as exc:
+            raise InvalidInput(_FIELDS[kind], f"template does not render: {exc}") from exc
+
+    def compose(self, context: MailContext) -> OutgoingMail:
+        jobs = context.jobs
+        variables: dict[str, Any] = {
+            "recipient_name": context.recipient_name,
+            "jobs": jobs,
+            "job_count": len(jobs),
+            "top_wage": max((job.hourly_wage for job in jobs), default=None),
+            "has_generated": any(job.generated for job in jobs),
+            "unsubscribe_url": context.unsubscribe_url,
+            "preferences_url": context.preferences_url,
+            "campaign_name": context.campaign_name,
+            "run_date": context.run_date,
+            "sent_at": context.sent_at,
+            "extra": context.extra,
+        }
+        subject = clean_subject(self._render("subject", context.subject_template, variables))
+        html = self._render("html", context.html_template, variables)
+        text = self._render("text", context.text_template, variables)
+        try:
+            check_address(context.recipient_email)
+        except HeaderInjectionError as exc:
+            raise InvalidInput("recipient_email", str(exc)) from exc
+        try:
+            data = self._builder.build(
+                to=context.recipient_email,
+                subject=subject,
+                text=text,
+                html=html,
+                sent_at=context.sent_at,
+                message_id=context.message_id,
+                # the delivery id makes the boundary (and so the bytes) the same on every re-send
+                boundary=f"ms-alt-{context.delivery_id.hex}",
+                list_unsubscribe_url=context.unsubscribe_url,
+                extra_headers={"X-Mailscore-Delivery": str(context.delivery_id)},
+            )
+        except (HeaderInjectionError, UnicodeEncodeError) as exc:  # the latter: lone surrogates
+            raise InvalidInput("mail", str(exc)) from exc
+        return OutgoingMail(
+            delivery_id=context.delivery_id,
+            message_id=context.message_id,
+            envelope_from=self._sender_address,
+            recipient=context.recipient_email,
+            subject=subject,
+            data=data,
+        )
