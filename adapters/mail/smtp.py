@@ -1,0 +1,243 @@
+"""Mailer over SMTP (aiosmtplib) with a small pool of reused connections.
+
+A new connection per message costs 1.6x the CPU and a TCP+TLS handshake of latency; four reused
+connections reach the client's CPU ceiling (performance-limits.md, c. Email).
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import aiosmtplib
+
+from application.ports import MailDeliveryError, OutgoingMail
+
+log = logging.getLogger(__name__)
+
+Security = Literal["opportunistic", "starttls", "tls"]
+_SCHEMES: dict[str, tuple[Security, int]] = {
+    "smtp": ("opportunistic", 25),  # plain, upgraded with STARTTLS when the server offers it
+    "smtp+starttls": ("starttls", 587),  # STARTTLS required
+    "smtps": ("tls", 465),  # implicit TLS
+}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    security: Security = "opportunistic"
+    pool_size: int = 4
+    timeout: float = 10.0
+    validate_certs: bool = True
+    local_hostname: str | None = None
+    max_rate: float | None = None  # messages per second over the whole pool; None = as fast as accepted
+
+    def __repr__(self) -> str:
+        # The password never reaches a log line, a traceback's locals or an error page.
+        return f"SmtpSettings({self.redacted_url()!r})"
+
+    __str__ = __repr__
+
+    def redacted_url(self) -> str:
+        scheme = next(name for name, (security, _) in _SCHEMES.items() if security == self.security)
+        user = f"{self.username}:***@" if self.username else ""
+        return f"{scheme}://{user}{self.host}:{self.port}?pool={self.pool_size}&timeout={self.timeout:g}"
+
+    @classmethod
+    def from_url(cls, url: str) -> "SmtpSettings":
+        """`smtp://user:pass@host:port?pool=4&timeout=10&verify=1&helo=name&rate=800`.
+
+        Errors name the part that is wrong, never the URL itself (it holds the password)."""
+        parts = urlsplit(url)
+        if parts.scheme not in _SCHEMES:
+            raise ValueError(f"SMTP URL scheme must be one of {sorted(_SCHEMES)}, not {parts.scheme!r}")
+        security, default_port = _SCHEMES[parts.scheme]
+        try:
+            port = parts.port or default_port
+        except ValueError:
+            raise ValueError("SMTP URL port is not a number in 1-65535") from None
+        if not parts.hostname:
+            raise ValueError("SMTP URL has no host")
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        unknown = set(params) - {"pool", "timeout", "verify", "helo", "rate"}
+        if unknown:
+            raise ValueError(f"unknown SMTP URL parameters: {sorted(unknown)}")
+        settings = cls(
+            host=parts.hostname,
+            port=port,
+            # an empty user name still makes aiosmtplib attempt AUTH, so it becomes None
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            security=security,
+            pool_size=int(_number(params, "pool") or 4),
+            timeout=_number(params, "timeout") or 10.0,
+            validate_certs=_flag(params.get("verify", "1")),
+            local_hostname=params.get("helo") or None,
+            max_rate=_number(params, "rate"),
+        )
+        if "pool" in params and float(params["pool"]) != settings.pool_size:
+            raise ValueError("SMTP pool must be a whole number")
+        if not 1 <= settings.pool_size <= 64:
+            raise ValueError("SMTP pool must be between 1 and 64")
+        if settings.timeout <= 0 or (settings.max_rate is not None and settings.max_rate <= 0):
+            raise ValueError("SMTP timeout and rate must be positive")
+        return settings
+
+
+def _number(params: dict[str, str], name: str) -> float | None:
+    if name not in params:
+        return None
+    try:
+        return float(params[name])
+    except ValueError:
+        raise ValueError(f"SMTP URL parameter {name} is not a number") from None
+
+
+def _flag(value: str) -> bool:
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ValueError("SMTP URL parameter verify must be true or false")
+
+
+# A reply or error that means the server went away: the message was not taken, a fresh connection may
+# take it. 421 is "service closing"; aiosmtplib closes the socket on it.
+def _is_dropped(exc: Exception) -> bool:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code == 421
+    return isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError)
+
+
+def _delivery_error(exc: Exception) -> MailDeliveryError:
+    code: int | None = None
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        code = exc.recipients[0].code
+    elif isinstance(exc, aiosmtplib.SMTPResponseException):
+        code = exc.code
+    if code is not None:
+        return MailDeliveryError(f"SMTP {code}: {exc}", permanent=code >= 500)
+    # timeouts, refused or reset connections, TLS failures: the relay may take it later
+    return MailDeliveryError(f"SMTP connection problem: {type(exc).__name__}: {exc}", permanent=False)
+
+
+@dataclass(slots=True)
+class _Batch:
+    results: dict[uuid.UUID, MailDeliveryError | None] = field(default_factory=dict)
+    relay_error: MailDeliveryError | None = None
+
+
+class SmtpMailer:
+    """Mailer on an SMTP relay. Connections are opened on demand, kept for later batches and shared by
+    at most `pool_size` concurrent senders; `close()` QUITs them. A message whose connection drops is
+    sent once more on a new connection. If the drop came after the relay stored the message but before
+    it replied, that retry is a second copy: SMTP itself cannot tell the two cases apart."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._slots = asyncio.Semaphore(settings.pool_size)
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._next_send_at = 0.0  # loop time before which no message may start (max_rate)
+
+    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
+        batch = _Batch()
+        # Workers pull from one iterator: the pool stays busy even when some messages are slow,
+        # and 100k mails do not become 100k tasks.
+        pending = iter(mails)
+        workers = min(self._settings.pool_size, len(mails))
+        await asyncio.gather(*(self._worker(pending, batch) for _ in range(workers)))
+        return batch.results
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+    async def _worker(self, pending: Iterator[OutgoingMail], batch: "_Batch") -> None:
+        async with self._slots:
+            client = self._idle.pop() if self._idle else None
+            try:
+                for mail in pending:
+                    client, batch.results[mail.delivery_id] = await self._deliver(client, mail, batch)
+            except BaseException:
+                # cancelled mid-transaction: the connection's state is unknown, so it is not reused
+                if client is not None:
+                    client.close()
+                raise
+            if client is not None and client.is_connected:
+                self._idle.append(client)
+
+    async def _deliver(
+        self, client: aiosmtplib.SMTP | None, mail: OutgoingMail, batch: "_Batch"
+    ) -> tuple[aiosmtplib.SMTP | None, MailDeliveryError | None]:
+        await self._pace()
+        for attempt in (1, 2):
+            if client is None or not client.is_connected:
+                if batch.relay_error is not None:
+                    # One failed connect fails the rest of the batch at once instead of waiting out a
+                    # connect timeout per message; the next batch tries again.
+                    return None, batch.relay_error
+                try:
+                    client = await self._connect()
+                except (aiosmtplib.SMTPException, OSError) as exc:
+                    # Refused, unreachable, TLS or AUTH failure: about the relay, not this message,
+                    # so never permanent, even for a 5xx such as 535 (bad credentials).
+                    log.warning(
+                        "cannot connect to SMTP relay %s: %s", self._settings.host, type(exc).__name__
+                    )
+                    batch.relay_error = MailDeliveryError(
+                        f"cannot connect to SMTP relay: {exc}", permanent=False
+                    )
+                    return None, batch.relay_error
+            try:
+                await client.sendmail(mail.envelope_from, [mail.recipient], mail.data)
+                return client, None
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                if _is_dropped(exc):
+                    client.close()
+                    client = None
+                    if attempt == 1:
+                        log.info("SMTP connection to %s dropped; reconnecting", self._settings.host)
+                        continue
+                return client, _delivery_error(exc)
+            except ValueError as exc:  # aiosmtplib refuses an address it cannot send safely
+                return client, MailDeliveryError(f"invalid address: {exc}", permanent=True)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self._settings
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            username=s.username,
+            password=s.password,
+            use_tls=s.security == "tls",
+            start_tls={"opportunistic": None, "starttls": True, "tls": False}[s.security],
+            timeout=s.timeout,
+            validate_certs=s.validate_certs,
+            local_hostname=s.local_hostname,
+        )
+        await client.connect()
+        return client
+
+    async def _pace(self) -> None:
+        """Spread message starts evenly when the relay imposes a rate (a per-minute quota)."""
+        if self._settings.max_rate is None:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        start = max(now, self._next_send_at)
+        self._next_send_at = start + 1.0 / self._settings.max_rate
+        if start > now:
+            await asyncio.sleep(start - now)
