@@ -75,7 +75,8 @@ class CountingController(Controller):
 
     def factory(self) -> SMTP:
         self.connections += 1
-        return super().factory()
+        server: SMTP = super().factory()  # type: ignore[no-untyped-call]
+        return server
 
 
 def free_port() -> int:
