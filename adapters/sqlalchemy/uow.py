@@ -53,8 +53,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session, self._session = self.session, None
         try:
-            # A no-op after commit(); otherwise it discards whatever this block did.
-            await session.rollback()
+            await _discard(session)
         finally:
             await session.close()
 
@@ -67,4 +66,14 @@ class SqlAlchemyUnitOfWork:
             raise StorageError(str(error)) from error
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        await _discard(self.session)
+
+
+async def _discard(session: AsyncSession) -> None:
+    """Roll back what was not committed, leaving the caller's objects readable.
+
+    A plain rollback expires every object the session holds, and an expired object of a closed async
+    session raises on any attribute access, even `.id`. Detaching first keeps them as plain values,
+    as the in-memory twin does; it is a no-op for the database after commit()."""
+    session.expunge_all()
+    await session.rollback()

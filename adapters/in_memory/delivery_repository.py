@@ -1,0 +1,119 @@
+"""In-memory twin of the delivery repository: runs, deliveries, their matches and the senders' claims."""
+
+import copy
+import uuid
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime
+
+from adapters.in_memory.store import Transaction
+from domain.campaign import CampaignRun
+from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus
+from domain.jst import as_utc
+
+
+class InMemoryDeliveryRepository:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._runs = tx.runs
+        self._deliveries = tx.deliveries
+
+    async def get_or_create_run(self, campaign_id: uuid.UUID, run_date: date, now: datetime) -> CampaignRun:
+        for run in self._runs.peek():
+            if run.campaign_id == campaign_id and run.run_date == run_date:
+                found = self._runs.get(run.id)
+                assert found is not None
+                return found
+        run = CampaignRun(campaign_id=campaign_id, run_date=run_date, started_at=as_utc(now))
+        self._runs.add(run.id, run)
+        return run
+
+    async def save_run(self, run: CampaignRun) -> None:
+        self._runs.put(run.id, run)
+
+    async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]:
+        return {d.user_id for d in self._deliveries.peek() if d.run_id == run_id}
+
+    async def add_planned(self, deliveries: Sequence[Delivery]) -> int:
+        planned = {(d.run_id, d.user_id) for d in self._deliveries.peek()}
+        now = datetime.now(UTC)
+        inserted = 0
+        for delivery in deliveries:
+            if delivery.created_at is None:
+                delivery.created_at = now
+            key = (delivery.run_id, delivery.user_id)
+            if key in planned or delivery.id in self._deliveries:
+                continue
+            # Stored as a copy: like rows written in bulk, the caller's objects are not tracked.
+            self._deliveries.put(delivery.id, copy.deepcopy(delivery))
+            planned.add(key)
+            inserted += 1
+        return inserted
+
+    async def claim_pending(
+        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime
+    ) -> list[Delivery]:
+        stale = as_utc(stale_before)
+        claims = self._tx.claims
+
+        def claimable(d: Delivery) -> bool:
+            claim = claims.get(d.id)
+            return (
+                d.run_id == run_id
+                and d.status is DeliveryStatus.PENDING
+                and (claim is None or as_utc(claim[1]) < stale)
+            )
+
+        candidates = sorted((d for d in self._deliveries.peek() if claimable(d)), key=lambda d: d.id)
+        claimed = candidates[:limit]
+        for delivery in claimed:
+            claims[delivery.id] = (claimant, as_utc(now))
+        return [copy.deepcopy(d) for d in claimed]
+
+    async def save_outcomes(self, deliveries: Sequence[Delivery]) -> None:
+        for outcome in deliveries:
+            stored = self._deliveries.get(outcome.id)
+            if stored is None:
+                continue
+            stored.status, stored.reason, stored.subject = outcome.status, outcome.reason, outcome.subject
+            stored.message_id, stored.sent_at = outcome.message_id, outcome.sent_at
+            stored.attempts = outcome.attempts
+            self._tx.claims.pop(outcome.id, None)
+
+    async def mailed_job_ids(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, set[uuid.UUID]]:
+        mailed: dict[uuid.UUID, set[uuid.UUID]] = {user_id: set() for user_id in user_ids}
+        start = as_utc(since)
+        for d in self._deliveries.peek():
+            if (
+                d.user_id in mailed
+                and d.status in MAILED_STATUSES
+                and d.sent_at is not None
+                and as_utc(d.sent_at) >= start
+                and d.run_id != exclude_run_id
+            ):
+                mailed[d.user_id].update(m.job_id for m in d.matches)
+        return mailed
+
+    async def status_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        return dict(Counter(str(d.status) for d in self._deliveries.peek() if d.run_id == run_id))
+
+    async def reason_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        settled = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
+        return dict(
+            Counter(
+                d.reason or "unknown"
+                for d in self._deliveries.peek()
+                if d.run_id == run_id and d.status in settled
+            )
+        )
+
+    async def get(self, delivery_id: uuid.UUID) -> Delivery | None:
+        return self._deliveries.get(delivery_id)
+
+    async def for_user(self, run_id: uuid.UUID, user_id: uuid.UUID) -> Delivery | None:
+        for d in self._deliveries.peek():
+            if d.run_id == run_id and d.user_id == user_id:
+                return self._deliveries.get(d.id)
+        return None
