@@ -85,6 +85,11 @@ class ImportReport:
     def skipped(self) -> int:
         return len({error.line for error in self.errors})
 
+    def finish(self) -> "ImportReport":
+        self.errors.sort(key=lambda e: e.line)
+        self.warnings.sort(key=lambda e: e.line)
+        return self
+
     def describe(self) -> list[str]:
         """One line per problem, as "file:line: field: message" (errors first)."""
         return [f"{self.file}:{e.line}: {e.field}: {e.message}" for e in self.errors] + [
@@ -217,6 +222,8 @@ def parse_weekdays(value: str) -> int:
             bits |= sum(1 << (d % 7) for d in range(start, end + (7 if end < start else 0) + 1))
         elif token in WEEKDAYS:
             bits |= 1 << WEEKDAYS.index(token)
+        elif token.isascii():
+            raise ValueError(f"{value!r}: unknown weekday {token!r} (use mon..sun or 月..日)")
         else:  # "月火水": one character a day
             for char in token:
                 bits |= 1 << _day_index(char, value)
@@ -328,3 +335,18 @@ class RowReader:
             text = self.text(name)
             found = [nfkc(part) for part in text.split("|")] if text else []
         return [f for f in found if f] or None
+
+
+def apply_changes(entity: object, fields: dict[str, object]) -> bool:
+    """Set the fields that differ (datetimes compared in UTC, as storage may hand back naive UTC)."""
+    changed = False
+    for name, value in fields.items():
+        current = getattr(entity, name)
+        if isinstance(current, datetime) and isinstance(value, datetime):
+            same = as_utc(current) == as_utc(value)
+        else:
+            same = current == value
+        if not same:
+            setattr(entity, name, value)
+            changed = True
+    return changed
