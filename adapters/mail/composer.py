@@ -51,7 +51,8 @@ class JinjaMailComposer:
 
     Templates see: `recipient_name`, `jobs` (MailJob), `job_count`, `top_wage` (int or None),
     `has_generated`, `unsubscribe_url`, `preferences_url`, `campaign_name`, `run_date`, `sent_at`,
-    `extra` (dict), and the filters `yen` (1,200) and `web_url` (drops non-http(s) URLs).
+    `extra` (dict; the bundled HTML adds a tracking pixel when `extra["open_pixel_url"]` is set),
+    and the filters `yen` (1,200) and `web_url` (drops non-http(s) URLs).
     A campaign's own template source (MailContext.*_template) replaces the bundled one; each distinct
     source is compiled once. Template and header errors surface as `InvalidInput` naming the field.
     """

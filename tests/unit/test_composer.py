@@ -204,3 +204,12 @@ def test_nameless_recipient_reads_naturally(composer: JinjaMailComposer) -> None
     mail = composer.compose(replace(context(), recipient_name=""))
     assert mail.subject == "【新着求人】おすすめの求人1件（最高時給1,300円）"
     assert "会員の皆さま" in parts(mail.data)[2]
+
+
+def test_open_pixel_only_when_given(composer: JinjaMailComposer) -> None:
+    _, plain_html, _ = parts(composer.compose(context()).data)
+    assert "<img" not in plain_html
+    _, html, _ = parts(
+        composer.compose(context(extra={"open_pixel_url": "https://mail.example.jp/t/o/tok"})).data
+    )
+    assert '<img src="https://mail.example.jp/t/o/tok" width="1" height="1"' in html
