@@ -1,0 +1,1 @@
+"""Alembic migrations; a package so the scripts ship inside the wheel."""
