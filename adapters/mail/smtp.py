@@ -228,7 +228,11 @@ class SmtpMailer:
             validate_certs=s.validate_certs,
             local_hostname=s.local_hostname,
         )
-        await client.connect()
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()  # e.g. AUTH refused after the socket opened: do not leak it
+            raise
         return client
 
     async def _pace(self) -> None:

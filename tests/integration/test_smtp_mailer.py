@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.smtp import SmtpMailer, SmtpSettings
@@ -250,3 +250,38 @@ async def test_unreachable_relay_fails_the_batch_fast_and_transiently() -> None:
     await mailer.close()
     assert set(result) == {m.delivery_id for m in mails}
     assert all(isinstance(e, MailDeliveryError) and not e.permanent for e in result.values())
+
+
+def only_mailer_secret(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    # handled=False: aiosmtpd then sends the 535 itself (its default, True, sends nothing and the client
+    # waits out its timeout)
+    return AuthResult(success=auth_data.login == b"mailer" and auth_data.password == b"s3cret", handled=False)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize(("password", "delivered"), [("s3cret", True), ("wrong", False)])
+async def test_login_and_refused_credentials(password: str, delivered: bool) -> None:
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port,
+        authenticator=only_mailer_secret, auth_required=True, auth_require_tls=False,
+    )  # fmt: skip
+    controller.start()
+    try:
+        mailer = SmtpMailer(
+            SmtpSettings.from_url(f"smtp://mailer:{password}@127.0.0.1:{port}?pool=2&timeout=5")
+        )
+        mails = [composed(n) for n in range(3)]
+        result = await mailer.send_many(mails)
+        await mailer.close()
+    finally:
+        controller.stop()
+    if delivered:
+        assert result == {m.delivery_id: None for m in mails}
+    else:
+        # 535 is about our configuration, not the recipients: a retry after fixing it will work
+        assert all(isinstance(e, MailDeliveryError) and not e.permanent for e in result.values())
+        assert handler.messages == []
