@@ -1,0 +1,90 @@
+"""Planning a run: decide, for each user of the audience, the jobs of their mail or why they get none.
+
+A plan is written a chunk at a time, each chunk in one transaction with its deliveries, their matches and
+the users' scores, so a crash loses at most the chunk in flight and a restart plans only who is left.
+"""
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from application.matching import MatchingState
+from application.ports import ScoreRecord, UnitOfWork
+from domain.campaign import Campaign, CampaignRun
+from domain.delivery import Delivery, DeliveryStatus, MatchedJob, SkipReason
+from domain.scoring.batch import ChunkResult, RankRequest
+from domain.scoring.model import ScoreBreakdown
+from domain.scoring.reasons import explain
+from domain.user import User
+
+PLAN_CHUNK_USERS = 1024
+
+
+@dataclass
+class PlanStats:
+    users_planned: int = 0
+    pairs_total: int = 0
+    pairs_scored: int = 0
+    scoring_seconds: float = 0.0
+    writing_seconds: float = 0.0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def plan_delivery(
+    run: CampaignRun, user: User, ranked: Sequence[ScoreBreakdown], state: MatchingState,
+    namer: Callable[[str], str | None],
+) -> Delivery:  # fmt: skip
+    delivery = Delivery(run.id, run.campaign_id, user.id, user.email)
+    if user.home_point is None:
+        delivery.status, delivery.reason = DeliveryStatus.SKIPPED, SkipReason.NO_HOME_LOCATION.value
+        return delivery
+    if not ranked:
+        delivery.status, delivery.reason = DeliveryStatus.SKIPPED, SkipReason.NO_NEW_MATCHES.value
+        return delivery
+    for rank, score in enumerate(ranked, start=1):
+        job = state.jobs[score.job_id]
+        delivery.matches.append(
+            MatchedJob(
+                job_id=job.id, match_rank=rank, total_score=score.total, basic_score=score.basic,
+                seo_score=score.seo, personalized_score=score.personalized,
+                reasons=explain(score, job, user.wishes, namer), distance_km=score.distance_km,
+                commute_minutes=None if score.commute_minutes is None else round(score.commute_minutes),
+            )
+        )  # fmt: skip
+    return delivery
+
+
+def score_records(user: User, ranked: Sequence[ScoreBreakdown], at: datetime) -> list[ScoreRecord]:
+    return [
+        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total,
+                    json.dumps(s.as_json_dict(), ensure_ascii=False), at)
+        for s in ranked
+    ]
+
+
+async def mailed_recently(
+    uow: UnitOfWork, users: Sequence[User], campaign: Campaign, run: CampaignRun, now: datetime
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    since = now - timedelta(days=campaign.resend_window_days)
+    return await uow.deliveries.mailed_job_ids([u.id for u in users], since, run.id)
+
+
+async def write_plan(uow: UnitOfWork, result: ChunkResult, deliveries: list[Delivery], at: datetime) -> None:
+    records = [r for user, ranked in zip(result.users, result.ranked, strict=True)
+               for r in score_records(user, ranked, at)]  # fmt: skip
+    async with uow:
+        await uow.deliveries.add_planned(deliveries)
+        await uow.scores.replace_for_users([u.id for u in result.users], records)
+        await uow.commit()
+
+
+def rank_request(campaign: Campaign) -> RankRequest:
+    return RankRequest(campaign.jobs_per_mail, campaign.per_company_cap, campaign.min_total_score)
+
+
+def count_skips(stats: PlanStats, deliveries: Sequence[Delivery]) -> None:
+    for d in deliveries:
+        if d.status is DeliveryStatus.SKIPPED and d.reason:
+            stats.skipped[d.reason] = stats.skipped.get(d.reason, 0) + 1

@@ -1,0 +1,156 @@
+"""Sending a planned run: claim pending deliveries, compose, hand to the mailer, record the outcome.
+
+A claim is committed before anything is sent, so two senders never work on the same delivery while its
+claim is fresh; a claim left by a killed process goes stale after `claim_timeout` and is taken again. The
+Message-ID comes from (run, user), so a resend after a crash carries the same identity (the outbox writes
+the same file again; a receiving server can drop the duplicate).
+"""
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from application import links
+from application.ports import (
+    Clock,
+    MailComposer,
+    MailContext,
+    MailDeliveryError,
+    Mailer,
+    MailJob,
+    OutgoingMail,
+    UnitOfWork,
+)  # fmt: skip
+from domain.campaign import Campaign, CampaignRun
+from domain.delivery import Delivery, message_id_for
+from domain.job import Job
+from domain.user import User
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    base_url: str  # the site, for job pages and unsubscribe links
+    message_id_domain: str
+    signer: links.LinkSigner
+    batch_size: int = 200
+    max_attempts: int = 3
+    claim_timeout: timedelta = timedelta(minutes=5)
+    poll_interval: float = 0.5
+
+
+@dataclass
+class SendStats:
+    sent: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+def job_location(job: Job) -> str:
+    if job.nearest_station:
+        walk = f" 徒歩{job.walking_minutes}分" if job.walking_minutes is not None else ""
+        return f"{job.nearest_station}駅{walk}"
+    return f"{job.prefecture}{job.city}"
+
+
+def mail_context(
+    delivery: Delivery, user: User, jobs: dict[uuid.UUID, Job], campaign: Campaign, run_date: date,
+    now: datetime, options: SendOptions,
+) -> MailContext:  # fmt: skip
+    base = options.base_url.rstrip("/")
+    items = []
+    for match in sorted(delivery.matches, key=lambda m: m.match_rank):
+        job = jobs[match.job_id]
+        target = f"{base}/jobs/{job.id}"
+        items.append(MailJob(
+            title=job.title, company_name=job.company_name, hourly_wage=job.hourly_wage,
+            location=job_location(job), commute_minutes=match.commute_minutes, reasons=tuple(match.reasons),
+            url=links.click_url(base, options.signer, delivery.id, job.id, target), generated=job.generated,
+        ))  # fmt: skip
+    return MailContext(
+        delivery_id=delivery.id,
+        message_id=message_id_for(delivery.run_id, delivery.user_id, options.message_id_domain),
+        recipient_email=user.email,
+        recipient_name=user.full_name,
+        campaign_name=campaign.name,
+        run_date=run_date,
+        sent_at=now,
+        jobs=tuple(items),
+        unsubscribe_url=links.unsubscribe_url(base, options.signer, user.id, delivery.id),
+        preferences_url=links.preferences_url(base, options.signer, user.id, delivery.id),
+        subject_template=campaign.subject_template,
+        html_template=campaign.html_template,
+        text_template=campaign.text_template,
+        extra={"open_pixel_url": links.open_pixel_url(base, options.signer, delivery.id)},
+    )
+
+
+class RunSender:
+    def __init__(
+        self, uow: UnitOfWork, composer: MailComposer, mailer: Mailer, clock: Clock, options: SendOptions
+    ) -> None:
+        self._uow, self._composer, self._mailer, self._clock = uow, composer, mailer, clock
+        self._options = options
+        self.claimant = uuid.uuid4().hex
+
+    async def send_all(self, campaign: Campaign, run: CampaignRun, stats: SendStats,
+                       on_batch: Callable[[int], None] | None = None) -> None:  # fmt: skip
+        """Until no pending delivery is left: claim a batch, send it, record it; wait out others' claims."""
+        while True:
+            claimed = await self._claim(run)
+            if claimed:
+                await self._send_batch(campaign, run, claimed, stats)
+                if on_batch is not None:
+                    on_batch(len(claimed))
+                continue
+            async with self._uow as uow:
+                pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
+            if not pending:
+                return
+            await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or a dead one did
+
+    async def _claim(self, run: CampaignRun) -> list[Delivery]:
+        now = self._clock.now()
+        async with self._uow as uow:
+            claimed = await uow.deliveries.claim_pending(
+                run.id, self._options.batch_size, self.claimant, now, now - self._options.claim_timeout
+            )
+            await uow.commit()
+        return claimed
+
+    async def _send_batch(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
+                          stats: SendStats) -> None:  # fmt: skip
+        async with self._uow as uow:
+            users = {d.user_id: await uow.users.get(d.user_id) for d in batch}
+            jobs = await uow.jobs.get_many({m.job_id for d in batch for m in d.matches})
+        now = self._clock.now()
+        mails: list[OutgoingMail] = []
+        errors: dict[uuid.UUID, MailDeliveryError | None] = {}
+        for d in batch:
+            user = users[d.user_id]
+            try:
+                if user is None or any(m.job_id not in jobs for m in d.matches):
+                    raise MailDeliveryError("user or job no longer exists", permanent=True)
+                mails.append(self._composer.compose(
+                    mail_context(d, user, jobs, campaign, run.run_date, now, self._options)))  # fmt: skip
+            except MailDeliveryError as exc:
+                errors[d.id] = exc
+        errors.update(await self._mailer.send_many(mails))
+        subjects = {m.delivery_id: (m.subject, m.message_id) for m in mails}
+        for d in batch:
+            d.attempts += 1
+            error = errors.get(d.id)
+            if error is None:
+                subject, message_id = subjects[d.id]
+                d.mark_sent(now, subject, message_id)
+                stats.sent += 1
+            elif error.permanent or d.attempts >= self._options.max_attempts:
+                d.mark_failed(str(error))
+                stats.failed += 1
+                stats.failures[str(error)] = stats.failures.get(str(error), 0) + 1
+            # a temporary failure under the attempt limit stays pending and is claimed again
+        async with self._uow as uow:
+            await uow.deliveries.save_outcomes(batch)
+            await uow.commit()

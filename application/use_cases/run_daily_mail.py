@@ -1,0 +1,138 @@
+"""Run the daily recommendation mail of a campaign for a JST date.
+
+Rules:
+- A run is (campaign, JST date). Running it again resumes it; two processes at once share it. Each user of
+  the audience (active, opted in) ends with exactly one delivery for the run and gets at most one mail.
+- Scoring uses the run's own start time, so every process plans from the same moment.
+- Never sent: jobs closed or expired, below the legal minimum wage in force, below the user's wish, out of
+  reach, applied to or dismissed, or mailed to this user within the campaign's resend window.
+- A user with nothing new gets no mail: the delivery is skipped with the reason.
+"""
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from application.mail_planning import (
+    PLAN_CHUNK_USERS,
+    PlanStats,
+    count_skips,
+    mailed_recently,
+    plan_delivery,
+    rank_request,
+    write_plan,
+)  # fmt: skip
+from application.mail_sending import RunSender, SendOptions, SendStats
+from application.matching import industry_namer, load_matching_state
+from application.ports import (
+    Clock,
+    MailComposer,
+    Mailer,
+    ProgressReporter,
+    ReferenceData,
+    UnitOfWork,
+)  # fmt: skip
+from domain.campaign import Campaign, CampaignRun, RunStatus
+from domain.errors import NotFound
+from domain.jst import as_utc, jst_date
+from domain.scoring.batch import spatial_order
+
+
+@dataclass(frozen=True)
+class RunDailyMailCommand:
+    campaign_name: str
+    run_date: date | None = None  # JST; today when None
+
+
+@dataclass
+class RunSummary:
+    campaign: str
+    run_date: date
+    users: int = 0
+    jobs: int = 0
+    plan: PlanStats = field(default_factory=PlanStats)
+    send: SendStats = field(default_factory=SendStats)
+    loading_seconds: float = 0.0
+    status_counts: dict[str, int] = field(default_factory=dict)
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pairs_per_second(self) -> float:
+        return self.plan.pairs_total / self.plan.scoring_seconds if self.plan.scoring_seconds else 0.0
+
+
+class RunDailyMail:
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, composer: MailComposer, mailer: Mailer,
+        clock: Clock, options: SendOptions, progress: ProgressReporter,
+    ) -> None:  # fmt: skip
+        self._uow, self._reference, self._clock = uow, reference, clock
+        self._sender = RunSender(uow, composer, mailer, clock, options)
+        self._progress = progress
+
+    async def __call__(self, command: RunDailyMailCommand) -> RunSummary:
+        now = self._clock.now()
+        run_date = command.run_date or jst_date(now)
+        async with self._uow as uow:
+            campaign = await uow.campaigns.by_name(command.campaign_name)
+            if campaign is None:
+                raise NotFound("campaign", command.campaign_name)
+            run = await uow.deliveries.get_or_create_run(campaign.id, run_date, now)
+            await uow.commit()
+        summary = RunSummary(campaign.name, run_date)
+        if run.status is RunStatus.PLANNING:
+            await self._plan(campaign, run, summary)
+        await self._send(campaign, run, summary)
+        async with self._uow as uow:
+            summary.status_counts = await uow.deliveries.status_counts(run.id)
+            summary.reason_counts = await uow.deliveries.reason_counts(run.id)
+            if run.status is not RunStatus.FINISHED and not summary.status_counts.get("pending"):
+                run.status, run.finished_at = RunStatus.FINISHED, self._clock.now()
+                await uow.deliveries.save_run(run)
+            await uow.commit()
+        return summary
+
+    async def _plan(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
+        started = time.perf_counter()
+        scoring_moment = as_utc(run.started_at or self._clock.now())
+        async with self._uow as uow:
+            state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
+            planned = await uow.deliveries.planned_user_ids(run.id)
+        todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
+        summary.users, summary.jobs = len(state.audience), len(state.jobs)
+        summary.loading_seconds = time.perf_counter() - started
+        namer = industry_namer(self._reference)
+        stats = summary.plan
+        self._progress.start("scoring", len(todo))
+        for start in range(0, len(todo), PLAN_CHUNK_USERS):
+            chunk = todo[start : start + PLAN_CHUNK_USERS]
+            tick = time.perf_counter()
+            async with self._uow as uow:
+                mailed = await mailed_recently(uow, chunk, campaign, run, scoring_moment)
+            for result in state.scorer.rank(chunk, rank_request(campaign), mailed):
+                deliveries = [plan_delivery(run, u, ranked, state, namer)
+                              for u, ranked in zip(result.users, result.ranked, strict=True)]  # fmt: skip
+                stats.pairs_total += result.pairs_total
+                stats.pairs_scored += result.pairs_scored
+                count_skips(stats, deliveries)
+                written = time.perf_counter()
+                stats.scoring_seconds += written - tick
+                await write_plan(self._uow, result, deliveries, scoring_moment)
+                tick = time.perf_counter()
+                stats.writing_seconds += tick - written
+                stats.users_planned += len(result.users)
+                self._progress.advance("scoring", len(result.users))
+        self._progress.finish("scoring")
+        async with self._uow as uow:
+            run.status = RunStatus.SENDING
+            await uow.deliveries.save_run(run)
+            await uow.commit()
+
+    async def _send(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
+        started = time.perf_counter()
+        async with self._uow as uow:
+            pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
+        self._progress.start("sending", pending)
+        await self._sender.send_all(campaign, run, summary.send, lambda n: self._progress.advance("sending", n))
+        self._progress.finish("sending")
+        summary.send.seconds = time.perf_counter() - started

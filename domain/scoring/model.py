@@ -1,0 +1,116 @@
+"""The scoring contract's vocabulary: factor weights, neutral values, and what a scored pair carries.
+
+Every score is a finite number in [0, 100]. Each factor is a value in [0, 1]; missing data gives the
+neutral 0.5, never the best value. A factor's contribution is the points it adds to the total.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+NEUTRAL = 0.5
+
+BASIC_WEIGHTS: dict[str, float] = {
+    "commute": 0.30,
+    "wage": 0.25,
+    "job_type": 0.20,
+    "industry": 0.10,
+    "schedule": 0.15,
+}
+SEO_WEIGHTS: dict[str, float] = {
+    "freshness": 0.35,
+    "completeness": 0.20,
+    "popularity": 0.25,
+    "wage_level": 0.20,
+}
+PERSONAL_WEIGHTS: dict[str, float] = {
+    "type_affinity": 0.35,
+    "industry_affinity": 0.20,
+    "job_interest": 0.15,
+    "similar_users": 0.30,
+}
+GROUPS: dict[str, dict[str, float]] = {
+    "basic": BASIC_WEIGHTS,
+    "seo": SEO_WEIGHTS,
+    "personalized": PERSONAL_WEIGHTS,
+}
+
+# Industry fit, judged at the JSIC middle-class level.
+INDUSTRY_SAME_MIDDLE = 1.0
+INDUSTRY_SAME_MAJOR = 0.6
+INDUSTRY_OTHER = 0.1
+JOB_TYPE_MATCH = 1.0
+JOB_TYPE_OTHER = 0.1
+# Commute factor falls linearly to this value at the user's limit.
+COMMUTE_AT_LIMIT = 0.2
+# Wage factor reaches 1 at this share above the user's minimum.
+WAGE_FULL_MARGIN = 0.25
+FRESHNESS_DAYS = 14.0
+POPULARITY_PRIOR_VIEWS = 50.0
+POPULARITY_VIEWS_SCALE = 1000.0
+MARKET_WAGE_SPAN = 0.2
+LEGAL_WAGE_SPAN = 0.3
+AFFINITY_SCALE = 5.0
+JOB_INTEREST_SCALE = 3.0
+SIMILAR_SCALE = 10.0
+DECAY_DAYS = 30.0
+HISTORY_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    name: str
+    group: str  # basic | seo | personalized
+    value: float  # 0..1
+    contribution: float  # points of the total
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBreakdown:
+    job_id: uuid.UUID
+    basic: float
+    seo: float
+    personalized: float
+    total: float
+    cold_start: bool
+    distance_km: float | None
+    commute_minutes: float | None
+    factors: tuple[Factor, ...]
+
+    def factor(self, name: str) -> Factor:
+        for f in self.factors:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def as_json_dict(self) -> dict[str, object]:
+        return {
+            "cold_start": self.cold_start,
+            "distance_km": None if self.distance_km is None else round(self.distance_km, 3),
+            "commute_minutes": None if self.commute_minutes is None else round(self.commute_minutes, 1),
+            "factors": {f.name: [round(f.value, 6), round(f.contribution, 6)] for f in self.factors},
+        }
+
+
+def total_weights(basic: float, seo: float, personalized: float, cold_start: bool) -> tuple[float, float, float]:
+    """Weights normalised to sum 1; a user with no history gives the personalized weight to the others."""
+    if cold_start:
+        personalized = 0.0
+    whole = basic + seo + personalized
+    return basic / whole, seo / whole, personalized / whole
+
+
+def build_factors(
+    values: dict[str, float], weights: tuple[float, float, float]
+) -> tuple[tuple[Factor, ...], float, float, float, float]:
+    """Factors with their contributions, the three scores and the total, from factor values."""
+    scores: list[float] = []
+    factors: list[Factor] = []
+    for (group, inner), outer in zip(GROUPS.items(), weights, strict=True):
+        score = 0.0
+        for name, w in inner.items():
+            score += w * values[name]
+            factors.append(Factor(name, group, values[name], 100.0 * outer * w * values[name]))
+        scores.append(100.0 * score)
+    basic, seo, personalized = scores
+    total = weights[0] * basic + weights[1] * seo + weights[2] * personalized
+    return tuple(factors), basic, seo, personalized, total

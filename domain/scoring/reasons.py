@@ -1,0 +1,58 @@
+"""Human-readable reasons, in Japanese, from the factors that ranked the job.
+
+Facts people look for first (how far, how much) lead; the other reasons follow by how many points
+their factor added to the total.
+"""
+
+from collections.abc import Callable
+
+from domain.job import Job
+from domain.scoring.model import ScoreBreakdown
+from domain.user import Preferences
+
+MAX_REASONS = 5
+
+# factor -> (threshold, reason) for reasons that state a strength of the match.
+_STRENGTHS: dict[str, tuple[float, str]] = {
+    "schedule": (0.999, "希望の曜日・時間帯にぴったり"),
+    "freshness": (0.8, "新着の求人"),
+    "popularity": (0.6, "応募が集まっている人気の求人"),
+    "wage_level": (0.8, "この地域の相場より高い時給"),
+    "type_affinity": (0.7, "よく見ている職種"),
+    "industry_affinity": (0.7, "よく見ている業種"),
+    "job_interest": (0.7, "気になっていた求人"),
+    "similar_users": (0.7, "似た希望の人が注目している求人"),
+}
+
+
+def explain(
+    breakdown: ScoreBreakdown,
+    job: Job,
+    wishes: Preferences,
+    industry_name: Callable[[str], str | None] = lambda code: None,
+) -> list[str]:
+    reasons: list[str] = []
+    if breakdown.commute_minutes is not None:
+        reasons.append(f"自宅から約{round(breakdown.commute_minutes)}分")
+    wished = wishes.min_hourly_wage
+    if wished and job.hourly_wage > wished:
+        reasons.append(f"時給{job.hourly_wage:,}円（希望より+{job.hourly_wage - wished:,}円）")
+    elif wished:
+        reasons.append(f"時給{job.hourly_wage:,}円（希望どおり）")
+    else:
+        reasons.append(f"時給{job.hourly_wage:,}円")
+    ranked: list[tuple[float, str]] = []
+    if breakdown.factor("job_type").value >= 1.0:
+        ranked.append((breakdown.factor("job_type").contribution, f"希望職種：{job.job_type}"))
+    industry = breakdown.factor("industry")
+    if industry.value >= 1.0 and job.industry:
+        name = industry_name(job.industry)
+        if name:
+            ranked.append((industry.contribution, f"希望業種：{name}"))
+    for name, (threshold, text) in _STRENGTHS.items():
+        factor = breakdown.factor(name)
+        if factor.value >= threshold and factor.contribution > 0:
+            ranked.append((factor.contribution, text))
+    ranked.sort(key=lambda item: -item[0])
+    reasons.extend(text for _, text in ranked)
+    return reasons[:MAX_REASONS]

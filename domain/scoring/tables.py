@@ -1,0 +1,260 @@
+"""Columnar views of jobs and of a chunk of users, built once so the kernel runs on numpy arrays.
+
+Vocabulary-coded columns use -1 for 'missing'; every lookup matrix carries one extra last column holding
+the missing value, so index -1 picks it without a branch.
+"""
+
+import math
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from domain.geo import DEFAULT_MAX_COMMUTE_MINUTES, DEFAULT_WALKING_MINUTES
+from domain.job import Job
+from domain.ranking import tiebreak_order
+from domain.schedule import mask_words
+from domain.scoring.context import ScoringContext
+from domain.scoring.model import SEO_WEIGHTS
+from domain.scoring.pairwise import industry_wishes
+from domain.scoring.seo import seo_factor_arrays
+from domain.scoring.signals import Signals, industry_middle
+from domain.text import normalize
+from domain.user import User
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+Bools = npt.NDArray[np.bool_]
+
+
+def _vocab(values: Sequence[str | None]) -> tuple[dict[str, int], I64]:
+    vocab: dict[str, int] = {}
+    codes = np.array([-1 if v is None else vocab.setdefault(v, len(vocab)) for v in values], dtype=np.int64)
+    return vocab, codes
+
+
+@dataclass
+class JobTable:
+    jobs: list[Job]
+    index: dict[uuid.UUID, int]
+    lat_deg: F64
+    lat: F64  # radians
+    lon: F64
+    cos_lat: F64
+    has_point: Bools
+    walk: F64
+    wage: F64
+    type_vocab: dict[str, int]
+    type_code: I64
+    middle_vocab: dict[str, int]
+    middle_code: I64
+    major_vocab: dict[str, int]
+    major_code: I64
+    shift: U64  # (J, 3) words
+    shift_hours: F64
+    seo_factors: dict[str, F64]
+    seo: F64
+    eligible: Bools  # open and at or above the legal minimum wage
+    tiebreak: I64
+    company_key: list[str]
+    by_lat: I64  # job positions sorted by latitude, for the geographic pre-filter
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+
+def build_job_table(jobs: Sequence[Job], ctx: ScoringContext) -> JobTable:
+    jobs = list(jobs)
+    points = [j.point for j in jobs]
+    has_point = np.array([p is not None for p in points], dtype=bool)
+    lat_deg = np.array([p.latitude if p else np.nan for p in points], dtype=np.float64)
+    lon_deg = np.array([p.longitude if p else np.nan for p in points], dtype=np.float64)
+    type_vocab, type_code = _vocab([normalize(j.job_type) or None for j in jobs])
+    middles = [industry_middle(j.industry) for j in jobs]
+    middle_vocab, middle_code = _vocab(middles)
+    major_vocab, major_code = _vocab([ctx.major_of_middle.get(m) if m else None for m in middles])
+    shift = np.array([mask_words(j.shift_mask) for j in jobs], dtype=np.uint64).reshape(len(jobs), 3)
+    factors = seo_factor_arrays(jobs, ctx)
+    seo = np.zeros(len(jobs), dtype=np.float64)
+    for name, w in SEO_WEIGHTS.items():
+        seo = seo + w * factors[name]
+    legal = [ctx.legal_minimum(j.prefecture_code) for j in jobs]
+    eligible = np.array(
+        [j.is_open_at(ctx.now) and (m is None or j.hourly_wage >= m) for j, m in zip(jobs, legal, strict=True)],
+        dtype=bool,
+    )
+    lat = np.radians(lat_deg)
+    return JobTable(
+        jobs=jobs,
+        index={j.id: i for i, j in enumerate(jobs)},
+        lat_deg=lat_deg,
+        lat=lat,
+        lon=np.radians(lon_deg),
+        cos_lat=np.cos(lat),
+        has_point=has_point,
+        walk=np.array(
+            [DEFAULT_WALKING_MINUTES if j.walking_minutes is None else j.walking_minutes for j in jobs],
+            dtype=np.float64,
+        ),
+        wage=np.array([j.hourly_wage for j in jobs], dtype=np.float64),
+        type_vocab=type_vocab,
+        type_code=type_code,
+        middle_vocab=middle_vocab,
+        middle_code=middle_code,
+        major_vocab=major_vocab,
+        major_code=major_code,
+        shift=shift,
+        shift_hours=np.bitwise_count(shift).sum(axis=1).astype(np.float64),
+        seo_factors=factors,
+        seo=100.0 * seo,
+        eligible=eligible,
+        tiebreak=np.array(tiebreak_order([j.posted_at for j in jobs], [j.id for j in jobs]), dtype=np.int64),
+        company_key=[normalize(j.company_name) for j in jobs],
+        by_lat=np.argsort(np.where(has_point, lat_deg, np.inf), kind="stable").astype(np.int64),
+    )
+
+
+@dataclass
+class SparseRows:
+    """(row, job, value) triples for a chunk of users, sorted by key = row * J + job."""
+
+    rows: I64
+    jobs: I64
+    values: F64
+
+    @property
+    def keys(self) -> I64:
+        return self.rows * np.int64(1 << 32) + self.jobs
+
+
+@dataclass
+class UserChunk:
+    users: list[User]
+    lat: F64
+    lon: F64
+    cos_lat: F64
+    has_point: Bools
+    limit: F64  # max commute minutes
+    min_wage: F64  # nan: no wish
+    type_wished: Bools  # (n, T + 1)
+    has_type_wish: Bools
+    industry_full: Bools  # (n, M + 1) by job middle code
+    industry_near: Bools  # (n, Maj + 1) by job major code
+    has_industry_wish: Bools
+    avail: U64  # (n, 3)
+    has_avail: Bools
+    type_affinity: F64  # (n, T + 1)
+    industry_affinity: F64  # (n, M + 1)
+    cold: Bools
+    interest: SparseRows
+    similar: SparseRows
+    excluded: SparseRows  # applied, dismissed or already mailed
+
+
+def build_user_chunk(
+    users: Sequence[User],
+    table: JobTable,
+    signals: Signals,
+    mailed: Mapping[uuid.UUID, set[uuid.UUID]],
+    ctx: ScoringContext,
+) -> UserChunk:
+    n = len(users)
+    n_types, n_mid, n_maj = len(table.type_vocab) + 1, len(table.middle_vocab) + 1, len(table.major_vocab) + 1
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    limit = np.empty(n)
+    min_wage = np.full(n, np.nan)
+    type_wished = np.zeros((n, n_types), dtype=bool)
+    industry_full = np.zeros((n, n_mid), dtype=bool)
+    industry_near = np.zeros((n, n_maj), dtype=bool)
+    has_type = np.zeros(n, dtype=bool)
+    has_ind = np.zeros(n, dtype=bool)
+    avail = np.zeros((n, 3), dtype=np.uint64)
+    type_aff = np.zeros((n, n_types))
+    ind_aff = np.zeros((n, n_mid))
+    cold = np.ones(n, dtype=bool)
+    middle_major = {code: ctx.major_of_middle.get(m) for m, code in table.middle_vocab.items()}
+    for r, user in enumerate(users):
+        wishes = user.wishes
+        home = user.home_point
+        if home is not None:
+            lat[r], lon[r] = home.latitude, home.longitude
+        limit[r] = wishes.max_commute_minutes or DEFAULT_MAX_COMMUTE_MINUTES
+        if wishes.min_hourly_wage:
+            min_wage[r] = wishes.min_hourly_wage
+        types = wishes.normalized_job_types
+        has_type[r] = bool(types)
+        for t in types:
+            if t in table.type_vocab:
+                type_wished[r, table.type_vocab[t]] = True
+        if wishes.industries:
+            has_ind[r] = True
+            iw = industry_wishes(wishes.industries, ctx.major_of_middle)
+            for m, code in table.middle_vocab.items():
+                industry_full[r, code] = m in iw.middles or middle_major[code] in iw.majors
+            for major, code in table.major_vocab.items():
+                industry_near[r, code] = major in iw.near_majors
+        avail[r] = mask_words(wishes.availability_mask)
+        profile = signals.profile(user.id)
+        cold[r] = not profile.has_history
+        for t, v in profile.type_affinity.items():
+            if t in table.type_vocab:
+                type_aff[r, table.type_vocab[t]] = v
+        for m, v in profile.industry_affinity.items():
+            if m in table.middle_vocab:
+                ind_aff[r, table.middle_vocab[m]] = v
+    lat_r = np.radians(lat)
+    return UserChunk(
+        users=list(users),
+        lat=lat_r,
+        lon=np.radians(lon),
+        cos_lat=np.cos(lat_r),
+        has_point=~np.isnan(lat),
+        limit=limit,
+        min_wage=min_wage,
+        type_wished=type_wished,
+        has_type_wish=has_type,
+        industry_full=industry_full,
+        industry_near=industry_near,
+        has_industry_wish=has_ind,
+        avail=avail,
+        has_avail=np.bitwise_count(avail).sum(axis=1) > 0,
+        type_affinity=type_aff,
+        industry_affinity=ind_aff,
+        cold=cold,
+        interest=_sparse(users, table, lambda u: signals.profile(u.id).job_interest),
+        similar=_sparse(users, table, lambda u: signals.similar(u.id)),
+        excluded=_sparse(
+            users, table, lambda u: dict.fromkeys(signals.profile(u.id).excluded | mailed.get(u.id, set()), 1.0)
+        ),
+    )
+
+
+def _sparse(
+    users: Sequence[User], table: JobTable, entries_of: Callable[[User], Mapping[uuid.UUID, float]]
+) -> SparseRows:
+    rows: list[int] = []
+    jobs: list[int] = []
+    values: list[float] = []
+    index = table.index
+    for r, user in enumerate(users):
+        for job_id, value in entries_of(user).items():
+            j = index.get(job_id)
+            if j is not None:
+                rows.append(r)
+                jobs.append(j)
+                values.append(value)
+    rows_a = np.array(rows, dtype=np.int64)
+    jobs_a = np.array(jobs, dtype=np.int64)
+    order = np.argsort(rows_a * np.int64(1 << 32) + jobs_a, kind="stable")
+    return SparseRows(rows_a[order], jobs_a[order], np.array(values, dtype=np.float64)[order])
+
+
+def reach_filter_degrees(max_km: float, max_abs_lat_deg: float) -> tuple[float, float]:
+    """Half-height and half-width, in degrees, of a box holding every point within `max_km`."""
+    dlat = math.degrees(max_km / 6371.0088) * 1.001
+    cos_lat = math.cos(math.radians(min(89.0, max_abs_lat_deg + dlat)))
+    return dlat, dlat / max(cos_lat, 1e-6)

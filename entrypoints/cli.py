@@ -1,0 +1,112 @@
+"""The `mailscore` command. Bad input ends in one clear line and exit status 2, never a traceback."""
+
+import argparse
+import asyncio
+import os
+import sys
+import traceback
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from domain.errors import DomainError, InvalidInput
+from entrypoints.config import ConfigError, Settings, load_settings
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a user id (UUID): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailscore", description="Job matching and the daily recommendation mail.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="build a demo database from real reference data and run the daily mail")
+    demo.add_argument("--users", type=_positive, default=2000)
+    demo.add_argument("--jobs", type=_positive, default=5000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--database", help="database URL (default: a fresh var/demo.sqlite3)")
+    demo.add_argument("--outbox", type=Path, help="outbox folder (default: var/outbox)")
+    imp = sub.add_parser("import", help="import jobs or users from CSV or JSON Lines")
+    imp.add_argument("kind", choices=["jobs", "users"])
+    imp.add_argument("file", type=Path)
+    rec = sub.add_parser("recommend", help="show the best jobs for a user, with reasons")
+    rec.add_argument("user_id", type=_uuid)
+    rec.add_argument("--limit", type=_positive, default=10)
+    mail = sub.add_parser("mail", help="the daily mail")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True)
+    run = mail_sub.add_parser("run", help="run (or resume) a campaign's mail for a JST date")
+    run.add_argument("campaign")
+    run.add_argument("--date", type=_date, help="JST date, default today")
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply every migration")
+    return parser
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from entrypoints import commands
+
+    if args.command == "demo":
+        return await commands.demo(args, settings, console)
+    if args.command == "import":
+        return await commands.import_file(args.kind, args.file, settings, console)
+    if args.command == "recommend":
+        return await commands.recommend(args.user_id, args.limit, settings, console)
+    if args.command == "mail":
+        return await commands.mail_run(args.campaign, args.date, settings, console)
+    if args.command == "db":
+        return await commands.db_upgrade(settings, console)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console()
+    err = Console(stderr=True)
+    try:
+        settings = load_settings()
+        return asyncio.run(dispatch(args, settings, console))
+    except (ConfigError, InvalidInput) as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return EXIT_BAD_INPUT
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        err.print("interrupted; run the same command again to resume")
+        return 130
+    except Exception as exc:  # a last line of defence: one line, not a traceback, unless asked for
+        if os.environ.get("MAILSCORE_DEBUG"):
+            traceback.print_exc()
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", markup=True, highlight=False)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

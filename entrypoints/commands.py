@@ -1,0 +1,174 @@
+"""What each `mailscore` command does, on a container built once for the command."""
+
+import shutil
+import time
+import uuid
+from argparse import Namespace
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from application.demo_data import build_demo_data
+from application.ports import Clock, ReferenceData, UnitOfWork
+from application.use_cases.import_jobs import ImportJobs
+from application.use_cases.import_users import ImportUsers
+from application.use_cases.recommend_jobs import RecommendJobs, RecommendQuery
+from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand, RunSummary
+from entrypoints.config import DEFAULT_HOME, Settings
+from entrypoints.console import RichProgress, print_summary
+from entrypoints.ioc import make_container
+
+DEMO_DATABASE = DEFAULT_HOME / "demo.sqlite3"
+DEMO_NOTICE = (
+    "Demo data: users at real postal codes, jobs at real stations for real organisations, real industry codes "
+    "and legal minimum wages; names, titles, shifts, walking minutes and histories are generated."
+)
+
+
+async def db_upgrade(settings: Settings, console: Console) -> int:
+    from adapters.sqlalchemy.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    console.print(f"database schema is up to date ({_safe_url(settings.database_url)})")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for output."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _fresh_demo_paths(args: Namespace, settings: Settings) -> Settings:
+    database = args.database
+    if database is None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+        database = f"sqlite+aiosqlite:///{DEMO_DATABASE}"
+    outbox = args.outbox or settings.outbox_dir
+    if outbox.exists():
+        shutil.rmtree(outbox)
+    outbox.mkdir(parents=True)
+    return settings.with_overrides(database_url=database, outbox_dir=outbox)
+
+
+async def demo(args: Namespace, settings: Settings, console: Console) -> int:
+    from adapters.sqlalchemy.migrate import upgrade
+
+    settings = _fresh_demo_paths(args, settings)
+    console.print(f"[bold]Mail Score demo[/bold]: {args.users:,} users x {args.jobs:,} jobs, seed {args.seed}")
+    console.print(DEMO_NOTICE, style="dim")
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    await upgrade(settings.database_url)
+    timings["database schema"] = time.perf_counter() - started
+    container = make_container(settings, progress=RichProgress(console))
+    try:
+        reference = await container.get(ReferenceData)
+        clock = await container.get(Clock)
+        started = time.perf_counter()
+        data = build_demo_data(reference, args.users, args.jobs, args.seed, clock.now())
+        timings["demo data built"] = time.perf_counter() - started
+        started = time.perf_counter()
+        async with container() as request, await request.get(UnitOfWork) as uow:  # type: ignore[attr-defined]
+            await uow.campaigns.add(data.campaign)
+            for job in data.jobs:
+                await uow.jobs.add(job)
+            for user in data.users:
+                await uow.users.add(user)
+            for action in data.actions:
+                await uow.actions.add(action)
+            await uow.commit()
+        timings["demo data stored"] = time.perf_counter() - started
+        async with container() as request:
+            run = await request.get(RunDailyMail)
+            summary = await run(RunDailyMailCommand("daily"))
+        print_summary(console, summary)
+        for stage, seconds in timings.items():
+            console.print(f"time: {stage}: {seconds:.2f} s")
+        files = len(list(settings.outbox_dir.glob("*.eml")))
+        console.print(f"outbox: {files:,} mails in {settings.outbox_dir}")
+        await _show_sample(container, summary, console)
+    finally:
+        await container.close()
+    return 0
+
+
+async def _show_sample(container: object, summary: RunSummary, console: Console) -> None:
+    from dishka import AsyncContainer
+
+    assert isinstance(container, AsyncContainer)
+    async with container() as request:
+        uow = await request.get(UnitOfWork)
+        async with uow:
+            users = await uow.users.list_audience()
+        for user in users:
+            if user.home_point is None:
+                continue
+            result = await (await request.get(RecommendJobs))(RecommendQuery(user.id, limit=5))
+            if result.jobs:
+                _print_recommendation(console, user.full_name or user.email, user.id, result.jobs)
+                return
+
+
+def _print_recommendation(console: Console, who: str, user_id: uuid.UUID, jobs: list) -> None:  # type: ignore[type-arg]
+    table = Table(title=f"Top matches for {who} ({user_id})")
+    for column in ("#", "total", "basic", "seo", "pers.", "job", "reasons"):
+        table.add_column(column)
+    for rank, item in enumerate(jobs, start=1):
+        s = item.score
+        table.add_row(
+            str(rank), f"{s.total:.1f}", f"{s.basic:.1f}", f"{s.seo:.1f}", f"{s.personalized:.1f}",
+            f"{item.job.title}\n{item.job.company_name}", "\n".join(item.reasons),
+        )  # fmt: skip
+    console.print(table)
+    console.print("通勤時間は郵便番号の代表点と駅からの推定です (commute minutes are estimates).", style="dim")
+
+
+async def recommend(user_id: uuid.UUID, limit: int, settings: Settings, console: Console) -> int:
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            result = await (await request.get(RecommendJobs))(RecommendQuery(user_id, limit=limit))
+    finally:
+        await container.close()
+    if not result.jobs:
+        console.print("no job fits this user right now")
+        return 0
+    _print_recommendation(console, str(user_id), user_id, result.jobs)
+    return 0
+
+
+async def mail_run(campaign: str, run_date: date | None, settings: Settings, console: Console) -> int:
+    container = make_container(settings, progress=RichProgress(console))
+    try:
+        async with container() as request:
+            summary = await (await request.get(RunDailyMail))(RunDailyMailCommand(campaign, run_date))
+    finally:
+        await container.close()
+    print_summary(console, summary)
+    return 0
+
+
+async def import_file(kind: str, path: Path, settings: Settings, console: Console) -> int:
+    from application.parsing import ImportFile
+
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            use_case: ImportJobs | ImportUsers = await request.get(ImportJobs if kind == "jobs" else ImportUsers)
+            report = await use_case(ImportFile(path=path))
+    finally:
+        await container.close()
+    err = Console(stderr=True)
+    for line in report.describe():
+        err.print(line, highlight=False, markup=False)
+    console.print(
+        f"{report.file}: {report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped",
+        highlight=False,
+    )
+    return 2 if report.errors else 0

@@ -1,0 +1,107 @@
+"""Settings: read once from MAILSCORE_* environment variables at start-up, validated, failing fast.
+
+Defaults give the embedded mode: a SQLite file, in-process cache and queue, and an outbox folder.
+"""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_HOME = Path("var")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_HOME / 'mailscore.sqlite3'}"
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    outbox_dir: Path = DEFAULT_HOME / "outbox"
+    base_url: str = "https://mailscore.example.jp"
+    sender_address: str = "no-reply@mailscore.example.jp"
+    sender_name: str = "Mail Score"
+    minimum_wage_dir: Path | None = None
+    claim_timeout_seconds: float = 300.0
+    send_batch_size: int = 200
+    secret_key: str = field(default="", repr=False)
+
+    @property
+    def message_id_domain(self) -> str:
+        return self.sender_address.rpartition("@")[2]
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _positive(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"MAILSCORE_{name.upper()}: not a number: {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"MAILSCORE_{name.upper()}: must be positive, got {raw!r}")
+    return value
+
+
+def _https_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"MAILSCORE_{name.upper()}: not an http(s) URL: {raw!r}")
+    return raw.rstrip("/")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(f"MAILSCORE_{name.upper()}")
+        return value.strip() if value and value.strip() else None
+
+    values: dict[str, Any] = {}
+    for name in ("database_url", "redis_url", "smtp_url", "sender_name"):
+        if (raw := get(name)) is not None:
+            values[name] = raw
+    if (raw := get("sender_address")) is not None:
+        if "@" not in raw or raw.startswith("@") or raw.endswith("@"):
+            raise ConfigError(f"MAILSCORE_SENDER_ADDRESS: not an email address: {raw!r}")
+        values["sender_address"] = raw
+    if (raw := get("base_url")) is not None:
+        values["base_url"] = _https_url("base_url", raw)
+    for name in ("outbox_dir", "minimum_wage_dir"):
+        if (raw := get(name)) is not None:
+            values[name] = Path(raw)
+    if (raw := get("claim_timeout_seconds")) is not None:
+        values["claim_timeout_seconds"] = float(_positive("claim_timeout_seconds", raw, float))
+    if (raw := get("send_batch_size")) is not None:
+        values["send_batch_size"] = int(_positive("send_batch_size", raw, int))
+    if (raw := get("secret_key")) is not None:
+        if len(raw) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
+        values["secret_key"] = raw
+    return Settings(**values)
+
+
+def secret_key(settings: Settings, home: Path = DEFAULT_HOME) -> bytes:
+    """The signing key: MAILSCORE_SECRET_KEY, or in embedded mode a random key kept in var/secret_key.
+
+    Never a built-in constant: a known key would let anyone forge unsubscribe and click links."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = home / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first
+            return path.read_text().strip().encode()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()

@@ -1,0 +1,105 @@
+"""Dishka providers: the composition root. Each entrypoint builds its container once at start-up from
+these providers (tests pass override providers after them)."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide, provide_all
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.clock import SystemClock
+from adapters.mail.composer import JinjaMailComposer
+from adapters.reference_data.loader import BundledReferenceData
+from adapters.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.sqlalchemy.mapping import start_mappers
+from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
+from application.links import LinkSigner
+from application.mail_sending import SendOptions
+from application.ports import (
+    Clock,
+    MailComposer,
+    Mailer,
+    NullProgress,
+    ProgressReporter,
+    ReferenceData,
+    UnitOfWork,
+)
+from application.use_cases.import_jobs import ImportJobs
+from application.use_cases.import_users import ImportUsers
+from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.record_action import RecordAction
+from application.use_cases.run_daily_mail import RunDailyMail
+from entrypoints.config import Settings, secret_key
+
+
+class InfrastructureProvider(Provider):
+    settings = from_context(provides=Settings, scope=Scope.APP)
+    progress = from_context(provides=ProgressReporter, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def reference(self, settings: Settings) -> ReferenceData:
+        return BundledReferenceData(settings.minimum_wage_dir)
+
+    @provide(scope=Scope.APP)
+    def composer(self, settings: Settings) -> MailComposer:
+        return JinjaMailComposer(settings.sender_address, settings.sender_name)
+
+    @provide(scope=Scope.APP)
+    async def mailer(self, settings: Settings) -> AsyncIterator[Mailer]:
+        mailer: Mailer
+        if settings.smtp_url:
+            from adapters.mail.smtp import SmtpMailer, SmtpSettings
+
+            mailer = SmtpMailer(SmtpSettings.from_url(settings.smtp_url))
+        else:
+            from adapters.mail.outbox import OutboxMailer
+
+            mailer = OutboxMailer(settings.outbox_dir)
+        yield mailer
+        await mailer.close()
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provide(scope=Scope.APP)
+    def send_options(self, settings: Settings) -> SendOptions:
+        return SendOptions(
+            base_url=settings.base_url,
+            message_id_domain=settings.message_id_domain,
+            signer=LinkSigner(secret_key(settings)),
+            batch_size=settings.send_batch_size,
+            claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
+        )
+
+    @provide(scope=Scope.REQUEST)
+    def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+    use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers)
+
+
+def make_container(
+    settings: Settings, *overrides: Provider, progress: ProgressReporter | None = None
+) -> AsyncContainer:
+    # Domain objects made before the mappers run lack instrumentation and cannot be stored.
+    start_mappers()
+    return make_async_container(
+        InfrastructureProvider(),
+        UseCaseProvider(),
+        *overrides,
+        context={Settings: settings, ProgressReporter: progress or NullProgress()},
+    )
