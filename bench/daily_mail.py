@@ -1,0 +1,196 @@
+"""Daily mail run end to end: demo data -> throwaway database -> RunDailyMail -> throwaway outbox.
+
+    .venv/bin/python bench/daily_mail.py --users 100000 --jobs 50000 [--seed 7]
+        [--database postgresql+asyncpg://postgres@127.0.0.1:5432/<db you created>] [--keep DIR]
+
+The parent process builds the demo data and stores it the way `mailscore demo` does (schema by Alembic
+upgrade, one unit of work, add everything, commit). The mail run then happens in a fresh child process, so
+its peak memory (ru_maxrss) is the run's own and not inflated by the demo data the parent still held.
+
+Stages printed: data build, store, loading (open jobs, audience, actions, context, signals, job table),
+scoring+ranking, writing plan (deliveries, matches, scores), rendering+sending (to the outbox), mails/s,
+peak memory of both processes, and last `scoring_ranking_persisting_seconds=<x>`: wall time of the planning
+phase (from the run's start to the start of sending), i.e. loading + scoring + ranking + writing the plan.
+"""
+
+import argparse
+import asyncio
+import gc
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from application.demo_data import build_demo_data  # noqa: E402
+from application.ports import Clock, ReferenceData, UnitOfWork  # noqa: E402
+from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand  # noqa: E402
+from entrypoints.config import Settings  # noqa: E402
+from entrypoints.ioc import make_container  # noqa: E402
+
+
+def rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def hwm_mib() -> float:
+    """This process image's own peak RSS (VmHWM). ru_maxrss survives fork+exec on Linux, so in a child it can
+    show the parent's peak; VmHWM belongs to the new address space and does not."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return rss_mib()
+
+
+class StageClock:
+    """A ProgressReporter that records when each stage of the run starts and finishes."""
+
+    def __init__(self) -> None:
+        self.marks: dict[str, float] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.marks[f"{stage}:start"] = time.perf_counter()
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        pass
+
+    def finish(self, stage: str) -> None:
+        self.marks[f"{stage}:finish"] = time.perf_counter()
+
+
+async def build_and_store(args: argparse.Namespace, settings: Settings) -> dict[str, float]:
+    from adapters.sqlalchemy.migrate import upgrade
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    await upgrade(settings.database_url)
+    timings["schema"] = time.perf_counter() - started
+    container = make_container(settings)
+    try:
+        reference = await container.get(ReferenceData)
+        clock = await container.get(Clock)
+        started = time.perf_counter()
+        data = build_demo_data(reference, args.users, args.jobs, args.seed, clock.now())
+        timings["data build"] = time.perf_counter() - started
+        timings["actions"] = len(data.actions)
+        started = time.perf_counter()
+        async with container() as request, await request.get(UnitOfWork) as uow:  # type: ignore[attr-defined]
+            await uow.campaigns.add(data.campaign)
+            for job in data.jobs:
+                await uow.jobs.add(job)
+            for user in data.users:
+                await uow.users.add(user)
+            for action in data.actions:
+                await uow.actions.add(action)
+            await uow.commit()
+        timings["store"] = time.perf_counter() - started
+    finally:
+        await container.close()
+    return timings
+
+
+async def run_mail(settings: Settings) -> dict[str, object]:
+    stages = StageClock()
+    container = make_container(settings, progress=stages)
+    try:
+        started = time.perf_counter()
+        async with container() as request:
+            run = await request.get(RunDailyMail)
+            summary = await run(RunDailyMailCommand("daily"))
+        total = time.perf_counter() - started
+    finally:
+        await container.close()
+    plan_wall = stages.marks.get("sending:start", started + total) - started
+    return {
+        "users": summary.users,
+        "jobs": summary.jobs,
+        "loading": summary.loading_seconds,
+        "scoring": summary.plan.scoring_seconds,
+        "writing": summary.plan.writing_seconds,
+        "sending": summary.send.seconds,
+        "sent": summary.send.sent,
+        "failed": summary.send.failed,
+        "pairs_total": summary.plan.pairs_total,
+        "pairs_scored": summary.plan.pairs_scored,
+        "skipped": summary.plan.skipped,
+        "status_counts": summary.status_counts,
+        "plan_wall": plan_wall,
+        "total": total,
+        "rss_mib": hwm_mib(),
+        "ru_maxrss_mib": rss_mib(),
+    }
+
+
+def settings_for(database: str, outbox: Path) -> Settings:
+    return Settings(database_url=database, outbox_dir=outbox, secret_key="bench-only-not-a-secret")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--jobs", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--database", help="SQLAlchemy async URL; default: SQLite in a temporary directory")
+    p.add_argument("--keep", type=Path, help="use this directory instead of a temporary one, and keep it")
+    p.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)  # child process
+    p.add_argument("--outbox", type=Path, help=argparse.SUPPRESS)
+    a = p.parse_args()
+
+    if a.run_only:
+        result = asyncio.run(run_mail(settings_for(a.database, a.outbox)))
+        print(json.dumps(result))
+        return 0
+
+    work = a.keep or Path(tempfile.mkdtemp(prefix="mailscore-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    database = a.database or f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}"
+    outbox = work / "outbox"
+    shutil.rmtree(outbox, ignore_errors=True)
+    outbox.mkdir()
+    try:
+        print(f"{a.users:,} users x {a.jobs:,} jobs, seed {a.seed}, database {database.split('@')[-1]}", flush=True)
+        timings = asyncio.run(build_and_store(a, settings_for(database, outbox)))
+        gc.collect()
+        parent_rss = rss_mib()
+        print(f"data build: {timings['data build']:.2f} s ({int(timings['actions']):,} actions); "
+              f"schema {timings['schema']:.2f} s; store: {timings['store']:.2f} s; "
+              f"builder peak RSS {parent_rss:.0f} MiB", flush=True)  # fmt: skip
+        child = subprocess.run(
+            [sys.executable, __file__, "--run-only", "--database", database, "--outbox", str(outbox)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if child.returncode:
+            print(child.stdout, child.stderr, file=sys.stderr)
+            return child.returncode
+        r = json.loads(child.stdout.strip().splitlines()[-1])
+        files = len(list(outbox.glob("*.eml")))
+        pairs = r["pairs_total"]
+        print(f"run: {r['users']:,} users, {r['jobs']:,} open jobs; statuses {r['status_counts']}; "
+              f"skipped {r['skipped']}")
+        print(f"  loading:           {r['loading']:8.2f} s")
+        print(f"  scoring+ranking:   {r['scoring']:8.2f} s  ({pairs / r['scoring'] / 1e6 if r['scoring'] else 0:.2f} M "
+              f"pairs/s over U x J; {r['pairs_scored'] / pairs if pairs else 0:.1%} scored after pre-filter)")
+        print(f"  writing plan:      {r['writing']:8.2f} s")
+        print(f"  rendering+sending: {r['sending']:8.2f} s  ({r['sent']:,} sent, {r['failed']:,} failed, "
+              f"{r['sent'] / r['sending'] if r['sending'] else 0:.0f} mails/s; {files:,} files in outbox)")
+        print(f"  run total:         {r['total']:8.2f} s  ({r['sent'] / r['total'] if r['total'] else 0:.0f} mails/s "
+              f"end to end)")
+        print(f"peak RSS: mail run {r['rss_mib']:.0f} MiB ({r['rss_mib'] / 1024:.2f} GiB, VmHWM; ru_maxrss "
+              f"{r['ru_maxrss_mib']:.0f} MiB, may include the parent's at fork); builder {parent_rss:.0f} MiB")
+        print(f"scoring_ranking_persisting_seconds={r['plan_wall']:.2f}")
+    finally:
+        if a.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
