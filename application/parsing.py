@@ -117,10 +117,7 @@ async def read_rows(file: ImportFile, columns: Columns, report: ImportReport) ->
     """Rows of the file; a row that cannot even be split into fields goes to report.errors."""
     kind = file.resolved_format()
     lines = list(file.lines) if file.lines is not None else await _read_lines(file)
-    if kind == "csv":
-        rows = _csv_rows(lines, columns, file.display_name, report)
-    else:
-        rows = _json_rows(lines, report)
+    rows = _csv_rows(lines, columns, file.display_name, report) if kind == "csv" else _json_rows(lines, report)
     report.rows = len(rows) + len({e.line for e in report.errors})
     return rows
 
