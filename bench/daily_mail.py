@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.demo_data import build_demo_data  # noqa: E402
-from application.ports import Clock, ReferenceData, UnitOfWork  # noqa: E402
-from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand  # noqa: E402
-from entrypoints.config import Settings  # noqa: E402
-from entrypoints.ioc import make_container  # noqa: E402
+from application.demo_data import build_demo_data
+from application.ports import Clock, ReferenceData, UnitOfWork
+from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
+from entrypoints.config import Settings
+from entrypoints.ioc import make_container
 
 
 def rss_mib(who: int = resource.RUSAGE_SELF) -> float:

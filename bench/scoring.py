@@ -26,16 +26,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.reference_data.loader import BundledReferenceData  # noqa: E402
-from application.demo_data import build_demo_data  # noqa: E402
-from application.matching import major_of_middle  # noqa: E402
-from domain.job import Job  # noqa: E402
-from domain.scoring.batch import BatchScorer, RankRequest  # noqa: E402
-from domain.scoring.context import build_context  # noqa: E402
-from domain.scoring.signals import build_signals  # noqa: E402
-from domain.scoring.tables import build_job_table  # noqa: E402
-from domain.text import normalize  # noqa: E402
-from domain.user import User  # noqa: E402
+from adapters.reference_data.loader import BundledReferenceData
+from application.demo_data import build_demo_data
+from application.matching import major_of_middle
+from domain.job import Job
+from domain.scoring.batch import BatchScorer, RankRequest
+from domain.scoring.context import build_context
+from domain.scoring.signals import build_signals
+from domain.scoring.tables import build_job_table
+from domain.text import normalize
+from domain.user import User
 
 N_TYPE_SLOTS = 12  # one-hot job-type slots; F = 3 (unit vector) + 1 (wage) + 12 = 16
 REF_BLOCK_USERS = 256
