@@ -158,13 +158,19 @@ class BatchScorer:
         b, s, p, tt = basic.tolist(), seo.tolist(), personal.tolist(), total.tolist()
         dist, mins = km.tolist(), minutes.tolist()
         cold = u.cold[flat_rows].tolist()
-        wb, ws, wp = self._weights
-        for i, (r, j) in enumerate(zip(flat_rows.tolist(), flat_jobs.tolist(), strict=True)):
-            weights = total_weights(wb, ws, wp, cold[i])
-            factors = tuple(
-                Factor(name, group, columns[name][i], 100.0 * outer * w * columns[name][i])
-                for (group, inner), outer in zip(GROUPS.items(), weights, strict=True)
+        # Points per unit of factor value, for warm and for cold users: computed once, not per pair.
+        scales: dict[bool, list[tuple[str, str, float]]] = {}
+        for is_cold in (False, True):
+            outer_weights = total_weights(*self._weights, is_cold)
+            scales[is_cold] = [
+                (name, group, 100.0 * outer * w)
+                for (group, inner), outer in zip(GROUPS.items(), outer_weights, strict=True)
                 for name, w in inner.items()
+            ]
+        for i, (r, j) in enumerate(zip(flat_rows.tolist(), flat_jobs.tolist(), strict=True)):
+            factors = tuple(
+                Factor(name, group, columns[name][i], scale * columns[name][i])
+                for name, group, scale in scales[cold[i]]
             )
             out[r].append(ScoreBreakdown(
                 self.table.jobs[j].id, b[i], s[i], p[i], tt[i], bool(cold[i]),
