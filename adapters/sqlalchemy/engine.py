@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -26,12 +27,19 @@ def async_url(url: str | URL) -> URL:
 
 def create_engine(url: str | URL, *, echo: bool = False, **engine_args: Any) -> AsyncEngine:
     parsed = async_url(url)
+    # msgspec parses JSON several times faster than the json module; it matters for 100k-row reads.
+    engine_args.setdefault("json_deserializer", msgspec.json.decode)
+    engine_args.setdefault("json_serializer", _json_text)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo, engine_args)
     if parsed.drivername != "postgresql+asyncpg":
         raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
     engine_args.setdefault("pool_pre_ping", True)
     return create_async_engine(parsed, echo=echo, **engine_args)
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def _sqlite_engine(url: URL, echo: bool, engine_args: dict[str, Any]) -> AsyncEngine:

@@ -23,9 +23,7 @@ def start_mappers() -> None:
     _map_deliveries()
     mapper_registry.map_imperatively(Job, t.jobs)
     mapper_registry.map_imperatively(Campaign, t.email_campaigns)
-    mapper_registry.map_imperatively(
-        CampaignRun, t.campaign_runs, properties={"_campaign": _flush_after(Campaign)}
-    )
+    mapper_registry.map_imperatively(CampaignRun, t.campaign_runs, properties={"_campaign": _flush_after(Campaign)})
     mapper_registry.map_imperatively(
         Action,
         t.user_actions,
@@ -63,9 +61,7 @@ def _map_users() -> None:
             # selectin: async sessions cannot lazy-load, and one IN query per 500 users beats a join
             # that repeats nothing but costs a wider row.
             "address": relationship(Address, uselist=False, lazy="selectin", cascade="all, delete-orphan"),
-            "preferences": relationship(
-                Preferences, uselist=False, lazy="selectin", cascade="all, delete-orphan"
-            ),
+            "preferences": relationship(Preferences, uselist=False, lazy="selectin", cascade="all, delete-orphan"),
         },
     )
 

@@ -19,9 +19,7 @@ class SqlAlchemyScoreRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def replace_for_users(
-        self, user_ids: Collection[uuid.UUID], records: Sequence[ScoreRecord]
-    ) -> None:
+    async def replace_for_users(self, user_ids: Collection[uuid.UUID], records: Sequence[ScoreRecord]) -> None:
         await self._session.flush()
         scores = t.user_job_scores
         for chunk in chunked(set(user_ids)):

@@ -146,8 +146,6 @@ def upgrade() -> None:
     sa.Column('total_score', sa.Float(), nullable=False),
     sa.Column('score_factors', JSON, nullable=False),
     sa.Column('calculated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_user_job_scores_job_id_jobs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_job_scores_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'job_id', name=op.f('pk_user_job_scores'))
     )
     op.create_index('ix_user_job_scores_user_total', 'user_job_scores', ['user_id', sa.literal_column('total_score DESC')], unique=False)
@@ -209,18 +207,13 @@ def upgrade() -> None:
     sa.Column('commute_time_minutes', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['delivery_id'], ['email_logs.id'], name=op.f('fk_matching_results_delivery_id_email_logs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_matching_results_job_id_jobs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['run_id'], ['campaign_runs.id'], name=op.f('fk_matching_results_run_id_campaign_runs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_matching_results_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matching_results'))
     )
     op.create_index(op.f('ix_matching_results_delivery_id'), 'matching_results', ['delivery_id'], unique=False)
-    op.create_index('ix_matching_results_user_created', 'matching_results', ['user_id', 'created_at'], unique=False)
 
 
 
 def downgrade() -> None:
-    op.drop_index('ix_matching_results_user_created', table_name='matching_results')
     op.drop_index(op.f('ix_matching_results_delivery_id'), table_name='matching_results')
 
     op.drop_table('matching_results')
