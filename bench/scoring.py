@@ -6,8 +6,11 @@ Both run in this process on the same demo data (users at real postal codes, jobs
 
 (a) product: build_context + build_signals + build_job_table + BatchScorer.rank(users, RankRequest(limit, 2)),
     every chunk consumed (scoring, filtering, per-company cap, top-`limit`, explanations);
-(b) reference: float32 user features (U x F) @ job features (F x J), a block of users at a time, then
-    np.argpartition top-`limit` per user; feature extraction from the same User/Job objects included.
+(b) reference: the matrix-multiply formulation of a job scorer that DESIGN.md anchors at ~30M pairs/s per
+    core (performance-limits.md, variant B): float32 GEMM of user features (U x F) and job features (F x J)
+    for the bilinear terms, float64 GEMM of 3-D unit vectors for distance (exp decay), the reach filter,
+    then np.argpartition top-`limit` per user; feature extraction from the same User/Job objects included.
+    A bare GEMM + top-k without distance is printed too, for context (no job matcher can skip distance).
 
 Pairs are counted as U x J for both. The last line is `ratio=<product pairs/s / reference pairs/s>`.
 """
@@ -29,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.reference_data.loader import BundledReferenceData
 from application.demo_data import build_demo_data
 from application.matching import major_of_middle
+from domain.geo import DEFAULT_MAX_COMMUTE_MINUTES, EARTH_RADIUS_KM, reach_km
 from domain.job import Job
 from domain.scoring.batch import BatchScorer, RankRequest
 from domain.scoring.context import build_context
@@ -57,13 +61,19 @@ def run_product(users, jobs, actions, reference, weights, now, limit):
     for result in scorer.rank(users, RankRequest(limit=limit, per_company_cap=2)):
         pairs_total += result.pairs_total
         pairs_scored += result.pairs_scored
-        ranked += sum(len(r) for r in result.ranked)
+        ranked += sum(len(r) for r in result.job_positions)
     return time.perf_counter() - started, setup, pairs_total, pairs_scored, ranked
 
 
 def _unit(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     lat, lon = np.radians(lat_deg), np.radians(lon_deg)
     return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+
+
+def _points_unit(points: list) -> np.ndarray:
+    lat = np.array([p.latitude if p else 0.0 for p in points])
+    lon = np.array([p.longitude if p else 0.0 for p in points])
+    return _unit(lat, lon)
 
 
 def features(users: list[User], jobs: list[Job]) -> tuple[np.ndarray, np.ndarray]:
@@ -98,18 +108,43 @@ def features(users: list[User], jobs: list[Job]) -> tuple[np.ndarray, np.ndarray
     return uf, np.ascontiguousarray(jf.T)
 
 
-def run_reference(users, jobs, limit):
-    """Returns (seconds, feature seconds, top-k indices of the last block)."""
+def run_bare_gemm(users, jobs, limit):
+    """Bilinear GEMM + top-k only, no distance: a floor no real job matcher can use (printed for context)."""
     started = time.perf_counter()
     uf, jf = features(users, jobs)
-    feat = time.perf_counter() - started
-    top = np.empty((len(users), limit), dtype=np.int64)
     k = min(limit, jf.shape[1])
     for s in range(0, len(users), REF_BLOCK_USERS):
         block = uf[s : s + REF_BLOCK_USERS] @ jf
         part = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(block, part, axis=1), axis=1)
-        top[s : s + len(block), :k] = np.take_along_axis(part, order, axis=1)
+        np.argsort(-np.take_along_axis(block, part, axis=1), axis=1)
+    return time.perf_counter() - started
+
+
+def run_reference(users, jobs, limit):
+    """The matrix-multiply formulation of the scorer that DESIGN.md anchors at ~30M pairs/s per core
+    (performance-limits.md, variant B): float32 GEMM for the bilinear terms (wage, job-type wishes),
+    float64 GEMM of 3-D unit vectors for distance, exp distance decay, reach filter (dot < cos of the
+    user's reach), top-k. Returns (seconds, feature seconds, top-k indices)."""
+    started = time.perf_counter()
+    uf, jf = features(users, jobs)
+    uf[:, :3] = 0.0  # distance is scored from the exact dot below, not as a bilinear term
+    uvec = _points_unit([u.home_point for u in users])
+    jvec = np.ascontiguousarray(_points_unit([j.point for j in jobs]).T)
+    reach = np.array([reach_km(u.wishes.max_commute_minutes or DEFAULT_MAX_COMMUTE_MINUTES) for u in users])
+    reach_cos = np.cos(reach / EARTH_RADIUS_KM)
+    feat = time.perf_counter() - started
+    top = np.empty((len(users), limit), dtype=np.int64)
+    k = min(limit, jf.shape[1])
+    for s in range(0, len(users), REF_BLOCK_USERS):
+        e = s + REF_BLOCK_USERS
+        score = uf[s:e] @ jf
+        dot = uvec[s:e] @ jvec
+        km = EARTH_RADIUS_KM * np.arccos(np.clip(dot, -1.0, 1.0))
+        score += (50.0 * np.exp(-km / 10.0)).astype(np.float32)
+        np.copyto(score, np.float32(-np.inf), where=dot < reach_cos[s:e, None])
+        part = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(score, part, axis=1), axis=1)
+        top[s : s + len(score), :k] = np.take_along_axis(part, order, axis=1)
     return time.perf_counter() - started, feat, top
 
 
@@ -142,6 +177,7 @@ def main() -> int:
     if prof:
         prof.disable()
     r_sec, r_feat, _ = run_reference(users, jobs, a.limit)
+    bare_sec = run_bare_gemm(users, jobs, a.limit)
 
     pairs = len(users) * len(jobs)
     assert p_total == pairs, (p_total, pairs)
@@ -153,6 +189,7 @@ def main() -> int:
           f"{p_ranked:,} jobs ranked")
     print(f"reference: {r_sec:8.3f} s  {r_rate / 1e6:9.2f} M pairs/s  (features {r_feat:.3f} s; "
           f"GEMM + top-{a.limit} {r_sec - r_feat:.3f} s = {pairs / (r_sec - r_feat) / 1e6:.2f} M pairs/s)")
+    print(f"bare GEMM + top-{a.limit}, no distance (context only): {pairs / bare_sec / 1e6:.2f} M pairs/s")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
     if prof:
         out = io.StringIO()

@@ -4,6 +4,7 @@ A job's shift and a person's availability both become a mask, so schedule fit is
 """
 
 from datetime import time
+from functools import lru_cache
 
 HOURS_PER_WEEK = 168
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,6 +30,7 @@ def _hours_between(start: time, end: time) -> list[int]:
     return list(range(first, last + 1))
 
 
+@lru_cache(maxsize=1 << 14)
 def shift_mask(work_days: int, start: time | None, end: time | None) -> int:
     """Mask of a shift worked on the weekdays in `work_days` (bit 0 = Monday); 0 when unknown."""
     if not work_days or start is None or end is None:
@@ -43,9 +45,15 @@ def shift_mask(work_days: int, start: time | None, end: time | None) -> int:
 
 def availability_mask(availability: dict[str, list[list[str]]]) -> int:
     """Mask from {"mon": [["09:00", "17:00"], ...], ...}; unknown weekday keys are ignored."""
+    key = tuple((name, tuple(tuple(span) for span in availability.get(name, ()))) for name in WEEKDAYS)
+    return _availability_mask(key)
+
+
+@lru_cache(maxsize=1 << 14)
+def _availability_mask(availability: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]) -> int:
     mask = 0
-    for day, name in enumerate(WEEKDAYS):
-        for span in availability.get(name, ()):
+    for day, (_, spans) in enumerate(availability):
+        for span in spans:
             start, end = parse_hhmm(span[0]), parse_hhmm(span[1])
             for hour in _hours_between(start, end):
                 mask |= 1 << ((day * 24 + hour) % HOURS_PER_WEEK)

@@ -8,17 +8,24 @@ the per-company cap and explains the survivors with the same kernel laid out as 
 
 import math
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from domain.geo import reach_km
 from domain.scoring.context import ScoringContext
-from domain.scoring.kernel import Block, Pairs, scores
+from domain.scoring.kernel import Block, Compact, Pairs, may_pass, scores
 from domain.scoring.model import GROUPS, Factor, ScoreBreakdown, total_weights
 from domain.scoring.signals import Signals
-from domain.scoring.tables import I64, JobTable, UserChunk, build_user_chunk, reach_filter_degrees
+from domain.scoring.tables import (
+    I64,
+    JobTable,
+    UserChunk,
+    build_user_chunk,
+    cohort_arrays,
+    reach_filter_degrees,
+)
 from domain.user import User
 
 CHUNK_USERS = 256
@@ -35,10 +42,19 @@ class RankRequest:
 @dataclass
 class ChunkResult:
     users: list[User]
-    ranked: list[list[ScoreBreakdown]]  # per user, best first
+    job_positions: list[list[int]]  # per user, best first: positions in the scorer's job table
     pairs_total: int  # users x open jobs: what a scorer without the pre-filter would touch
-    pairs_scored: int  # pairs the kernel evaluated
-    eligible: list[int] = field(default_factory=list)  # per user: jobs that passed every rule
+    pairs_scored: int  # pairs in the reach boxes of the chunk
+    eligible: list[int]  # per user: jobs that passed every rule
+    explainer: Callable[[], list[list[ScoreBreakdown]]] = field(repr=False)
+    _ranked: list[list[ScoreBreakdown]] | None = field(default=None, repr=False)
+
+    @property
+    def ranked(self) -> list[list[ScoreBreakdown]]:
+        """Per user, best first, with every score and factor; computed on first use."""
+        if self._ranked is None:
+            self._ranked = self.explainer()
+        return self._ranked
 
 
 class BatchScorer:
@@ -48,6 +64,7 @@ class BatchScorer:
         self.ctx = ctx
         w = ctx.weights
         self._weights = (w.basic, w.seo, w.personalized)
+        self._cohorts = cohort_arrays(table, signals)
 
     def rank(
         self,
@@ -65,7 +82,7 @@ class BatchScorer:
     def rank_chunk(
         self, users: Sequence[User], request: RankRequest, mailed: Mapping[uuid.UUID, set[uuid.UUID]]
     ) -> ChunkResult:
-        u = build_user_chunk(users, self.table, self.signals, mailed, self.ctx)
+        u = build_user_chunk(users, self.table, self.signals, mailed, self.ctx, self._cohorts)
         candidates = self.candidates(u)
         keep = max(4 * request.limit, request.limit + 20)
         rows, jobs, totals, eligible = self._best(u, candidates, request, keep)
@@ -73,13 +90,18 @@ class BatchScorer:
         kept = np.bincount(rows, minlength=len(users))
         short = [r for r in range(len(users)) if len(final_rows[r]) < request.limit and eligible[r] > kept[r]]
         for r in short:  # the cap ate the kept candidates: this user again with no limit
-            one = build_user_chunk([users[r]], self.table, self.signals, mailed, self.ctx)
+            one = build_user_chunk([users[r]], self.table, self.signals, mailed, self.ctx, self._cohorts)
             r1, j1, t1, _ = self._best(one, candidates, request, len(candidates))
             fr, fj = self._cap(r1, j1, t1, 1, request)
             final_rows[r], final_jobs[r] = [r] * len(fr[0]), fj[0]
-        ranked = self._explain(u, final_rows, final_jobs)
-        return ChunkResult(list(users), ranked, len(users) * len(self.table), len(users) * len(candidates),
-                           [int(e) for e in eligible])  # fmt: skip
+        return ChunkResult(
+            users=list(users),
+            job_positions=final_jobs,
+            pairs_total=len(users) * len(self.table),
+            pairs_scored=len(users) * len(candidates),
+            eligible=eligible.tolist(),
+            explainer=lambda: self._explain(u, final_rows, final_jobs),
+        )
 
     def candidates(self, u: UserChunk) -> I64:
         """Jobs inside the box every chunk member could reach; all jobs if someone has no home point."""
@@ -105,17 +127,24 @@ class BatchScorer:
         eligible = np.zeros(n, dtype=np.int64)
         for start in range(0, len(candidates), step):
             block = Block(candidates[start : start + step])
-            *_, total, _, _, excluded = scores(u, self.table, block, self._weights)
-            total = np.where(excluded | (total < request.min_total), -np.inf, total)
-            finite = np.isfinite(total)
-            eligible += finite.sum(axis=1)
-            if total.shape[1] > keep:
-                kth = -np.partition(-total, keep - 1, axis=1)[:, keep - 1]
-                finite &= total >= kth[:, None]
-            r, c = np.nonzero(finite)
-            found_rows.append(r)
-            found_jobs.append(block.jobs[c])
-            found_totals.append(total[r, c])
+            rows, cols = np.nonzero(may_pass(u, self.table, block))
+            if not len(rows):
+                continue
+            at = Compact(block, rows, cols)
+            *_, total, _, _, excluded = scores(u, self.table, at, self._weights)
+            ok = ~excluded & (total >= request.min_total)
+            rows, cols, total = rows[ok], cols[ok], total[ok]
+            per_user = np.bincount(rows, minlength=n)
+            eligible += per_user
+            if per_user.max(initial=0) > keep:  # keep each user's best `keep` (and ties at the cut)
+                dense = np.full((n, len(block.jobs)), -np.inf)
+                dense[rows, cols] = total
+                kth = -np.partition(-dense, keep - 1, axis=1)[:, keep - 1]
+                best = total >= kth[rows]
+                rows, cols, total = rows[best], cols[best], total[best]
+            found_rows.append(rows)
+            found_jobs.append(block.jobs[cols])
+            found_totals.append(total)
         if not found_rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0), eligible

@@ -85,7 +85,47 @@ class Pairs:
         return out
 
 
-Layout = Block | Pairs
+@dataclass
+class Compact:
+    """The pairs of a block that passed the pre-filter: `rows` x block columns `cols`."""
+
+    block: Block
+    rows: I64
+    cols: I64
+
+    def __post_init__(self) -> None:
+        self.jobs = self.block.jobs[self.cols]
+
+    def user(self, values: np.ndarray) -> np.ndarray:
+        return values[self.rows]
+
+    def job(self, values: np.ndarray) -> np.ndarray:
+        return values[self.jobs]
+
+    def pick(self, matrix: np.ndarray, codes: I64) -> np.ndarray:
+        return matrix[self.rows, codes[self.jobs]]
+
+    def sparse(self, entries: SparseRows, n_users: int, n_jobs: int) -> F64:
+        if not len(entries.rows):
+            return np.zeros(len(self.rows))
+        return self.block.sparse(entries, n_users, n_jobs)[self.rows, self.cols]
+
+
+Layout = Block | Pairs | Compact
+
+
+def may_pass(u: UserChunk, t: JobTable, block: Block) -> Bools:
+    """Cheap necessary conditions, before any trigonometry: within the straight-line reach of the user's
+    commute limit (a dot product of unit vectors) and at or above the user's minimum wage. The exact rules
+    are applied by `scores` to what passes here."""
+    dot = (
+        u.unit[:, 0:1] * t.unit[block.jobs, 0][None, :]
+        + u.unit[:, 1:2] * t.unit[block.jobs, 1][None, :]
+        + u.unit[:, 2:3] * t.unit[block.jobs, 2][None, :]
+    )
+    near: Bools = (dot >= u.reach_cos[:, None]) | ~u.has_point[:, None]
+    near &= ~(t.wage[block.jobs][None, :] < u.min_wage[:, None])
+    return near
 
 
 def _affinity(values: np.ndarray, scale: float) -> F64:

@@ -56,7 +56,9 @@ def cohort_key(user: User) -> str:
 
 
 def decayed(kind: ActionKind, occurred_at: datetime, now: datetime) -> float:
-    age_days = max(0.0, (as_utc(now) - as_utc(occurred_at)).total_seconds() / 86400.0)
+    age_days = max(0.0, (now - occurred_at).total_seconds() / 86400.0) if occurred_at.tzinfo else max(
+        0.0, (as_utc(now) - as_utc(occurred_at)).total_seconds() / 86400.0
+    )
     return ACTION_WEIGHTS[kind] * math.exp(-age_days / DECAY_DAYS)
 
 
@@ -66,23 +68,30 @@ def build_signals(
     cohort_of = {u.id: cohort_key(u) for u in users}
     profiles: dict[uuid.UUID, UserProfile] = {}
     cohort_jobs: dict[str, dict[uuid.UUID, float]] = defaultdict(dict)
+    # What an action's job says, worked out once per job rather than once per action.
+    kinds: dict[uuid.UUID, tuple[str, str | None] | None] = {}
     for action in actions:
-        profile = profiles.setdefault(action.user_id, UserProfile())
-        profile.has_history = True
-        if action.kind in (ActionKind.APPLY, ActionKind.DISMISS):
+        profile = profiles.get(action.user_id)
+        if profile is None:
+            profile = profiles[action.user_id] = UserProfile(has_history=True)
+        if action.kind is ActionKind.APPLY or action.kind is ActionKind.DISMISS:
             profile.excluded.add(action.job_id)
         weight = decayed(action.kind, action.occurred_at, now)
-        profile.job_interest[action.job_id] = profile.job_interest.get(action.job_id, 0.0) + weight
-        job = jobs.get(action.job_id)
-        if job is not None:
-            kind = normalize(job.job_type)
+        job_id = action.job_id
+        interest = profile.job_interest
+        interest[job_id] = interest.get(job_id, 0.0) + weight
+        if job_id not in kinds:
+            job = jobs.get(job_id)
+            kinds[job_id] = None if job is None else (normalize(job.job_type), industry_middle(job.industry))
+        described = kinds[job_id]
+        if described is not None:
+            kind, middle = described
             if kind:
                 profile.type_affinity[kind] = profile.type_affinity.get(kind, 0.0) + weight
-            middle = industry_middle(job.industry)
             if middle is not None:
                 profile.industry_affinity[middle] = profile.industry_affinity.get(middle, 0.0) + weight
         cohort = cohort_of.get(action.user_id)
         if cohort is not None:
             bucket = cohort_jobs[cohort]
-            bucket[action.job_id] = bucket.get(action.job_id, 0.0) + weight
+            bucket[job_id] = bucket.get(job_id, 0.0) + weight
     return Signals(profiles, cohort_of, dict(cohort_jobs))

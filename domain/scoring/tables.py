@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from domain.geo import DEFAULT_MAX_COMMUTE_MINUTES, DEFAULT_WALKING_MINUTES
+from domain.geo import DEFAULT_MAX_COMMUTE_MINUTES, DEFAULT_WALKING_MINUTES, EARTH_RADIUS_KM, reach_km
 from domain.job import Job
 from domain.ranking import tiebreak_order
 from domain.schedule import mask_words
@@ -44,6 +44,7 @@ class JobTable:
     lat: F64  # radians
     lon: F64
     cos_lat: F64
+    unit: F64  # (J, 3) point on the unit sphere; nan without a point
     has_point: Bools
     walk: F64
     wage: F64
@@ -87,13 +88,15 @@ def build_job_table(jobs: Sequence[Job], ctx: ScoringContext) -> JobTable:
         dtype=bool,
     )
     lat = np.radians(lat_deg)
+    lon = np.radians(lon_deg)
     return JobTable(
         jobs=jobs,
         index={j.id: i for i, j in enumerate(jobs)},
         lat_deg=lat_deg,
         lat=lat,
-        lon=np.radians(lon_deg),
+        lon=lon,
         cos_lat=np.cos(lat),
+        unit=unit_vectors(lat, lon),
         has_point=has_point,
         walk=np.array(
             [DEFAULT_WALKING_MINUTES if j.walking_minutes is None else j.walking_minutes for j in jobs],
@@ -130,12 +133,19 @@ class SparseRows:
         return self.rows * np.int64(1 << 32) + self.jobs
 
 
+def unit_vectors(lat: F64, lon: F64) -> F64:
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+
+
 @dataclass
 class UserChunk:
     users: list[User]
     lat: F64
     lon: F64
     cos_lat: F64
+    unit: F64  # (n, 3)
+    reach_cos: F64  # cosine of the largest central angle a commute within the limit can span
     has_point: Bools
     limit: F64  # max commute minutes
     min_wage: F64  # nan: no wish
@@ -160,6 +170,7 @@ def build_user_chunk(
     signals: Signals,
     mailed: Mapping[uuid.UUID, set[uuid.UUID]],
     ctx: ScoringContext,
+    cohorts: Mapping[str, tuple[I64, F64]] | None = None,
 ) -> UserChunk:
     n = len(users)
     n_types, n_mid, n_maj = len(table.type_vocab) + 1, len(table.middle_vocab) + 1, len(table.major_vocab) + 1
@@ -206,12 +217,16 @@ def build_user_chunk(
         for m, v in profile.industry_affinity.items():
             if m in table.middle_vocab:
                 ind_aff[r, table.middle_vocab[m]] = v
-    lat_r = np.radians(lat)
+    lat_r, lon_r = np.radians(lat), np.radians(lon)
+    # A hair of slack: the exact reach test runs later, on what passes this one.
+    angle = np.array([reach_km(x) for x in limit]) / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12
     return UserChunk(
         users=list(users),
         lat=lat_r,
-        lon=np.radians(lon),
+        lon=lon_r,
         cos_lat=np.cos(lat_r),
+        unit=unit_vectors(lat_r, lon_r),
+        reach_cos=np.where(angle >= np.pi, -2.0, np.cos(np.minimum(angle, np.pi))),
         has_point=~np.isnan(lat),
         limit=limit,
         min_wage=min_wage,
@@ -226,7 +241,7 @@ def build_user_chunk(
         industry_affinity=ind_aff,
         cold=cold,
         interest=_sparse(users, table, lambda u: signals.profile(u.id).job_interest),
-        similar=_sparse(users, table, lambda u: signals.similar(u.id)),
+        similar=_cohort_rows(users, signals, cohorts if cohorts is not None else cohort_arrays(table, signals)),
         excluded=_sparse(
             users, table, lambda u: dict.fromkeys(signals.profile(u.id).excluded | mailed.get(u.id, set()), 1.0)
         ),
@@ -251,6 +266,35 @@ def _sparse(
     jobs_a = np.array(jobs, dtype=np.int64)
     order = np.argsort(rows_a * np.int64(1 << 32) + jobs_a, kind="stable")
     return SparseRows(rows_a[order], jobs_a[order], np.array(values, dtype=np.float64)[order])
+
+
+def cohort_arrays(table: JobTable, signals: Signals) -> dict[str, tuple[I64, F64]]:
+    """Each cohort's job signals as sorted (job position, value) arrays, built once per run."""
+    out: dict[str, tuple[I64, F64]] = {}
+    index = table.index
+    for cohort, jobs in signals.cohort_jobs.items():
+        pairs = sorted((index[j], v) for j, v in jobs.items() if j in index)
+        out[cohort] = (
+            np.array([p for p, _ in pairs], dtype=np.int64),
+            np.array([v for _, v in pairs], dtype=np.float64),
+        )
+    return out
+
+
+def _cohort_rows(users: Sequence[User], signals: Signals, cohorts: Mapping[str, tuple[I64, F64]]) -> SparseRows:
+    rows: list[I64] = []
+    jobs: list[I64] = []
+    values: list[F64] = []
+    for r, user in enumerate(users):
+        cohort = signals.cohort_of.get(user.id)
+        arrays = cohorts.get(cohort) if cohort is not None else None
+        if arrays is not None and len(arrays[0]):
+            rows.append(np.full(len(arrays[0]), r, dtype=np.int64))
+            jobs.append(arrays[0])
+            values.append(arrays[1])
+    if not rows:
+        return SparseRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return SparseRows(np.concatenate(rows), np.concatenate(jobs), np.concatenate(values))
 
 
 def reach_filter_degrees(max_km: float, max_abs_lat_deg: float) -> tuple[float, float]:
