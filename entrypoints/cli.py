@@ -88,7 +88,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         settings = load_settings()
         return asyncio.run(dispatch(args, settings, console))

@@ -163,7 +163,7 @@ async def import_file(kind: str, path: Path, settings: Settings, console: Consol
             report = await use_case(ImportFile(path=path))
     finally:
         await container.close()
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     for line in report.describe():
         err.print(line, highlight=False, markup=False)
     console.print(

@@ -1,0 +1,68 @@
+"""The command line: bad input ends in one clear line naming what is wrong, exit status 2, no traceback;
+valid rows of a file with bad ones are still imported."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "MAILSCORE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+           "MAILSCORE_SECRET_KEY": "x" * 40, "PYTHONPATH": str(ROOT), "COLUMNS": "60"}  # fmt: skip
+    env.pop("MAILSCORE_DEBUG", None)
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "entrypoints.cli", *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env={**env, **extra_env}, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    assert run("db", "upgrade").returncode == 0
+    return run
+
+
+def test_unknown_campaign_is_one_line_and_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli("mail", "run", "nope")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: campaign not found: nope"
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_import_reports_each_bad_row_on_its_own_line_and_keeps_the_good_ones(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "jobs.csv").write_text(
+        "external_id,title,company_name,job_type,hourly_wage,station_name\n"
+        "j1,ホールスタッフ,株式会社A,カフェ,1300,渋谷\n"
+        "j2,ホールスタッフ,株式会社B,カフェ,900,渋谷\n"
+        "j3,ホールスタッフ,株式会社C,カフェ,abc,渋谷\n",
+        encoding="utf-8",
+    )
+    done = cli("import", "jobs", "jobs.csv")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("jobs.csv:3: hourly_wage: 900 JPY is below the legal minimum wage of 1226 JPY")
+    assert lines[1] == "jobs.csv:4: hourly_wage: 'abc' is not a whole number"
+    assert "1 created" in done.stdout
+    again = cli("import", "jobs", "jobs.csv")
+    assert "0 created, 0 updated, 1 unchanged" in again.stdout
+
+
+def test_a_file_that_is_not_utf8_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "users.csv").write_bytes("external_id,email\nu1,山田@example.jp\n".encode("shift_jis"))
+    done = cli("import", "users", "users.csv")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "users.csv" in done.stderr
+    assert "UTF-8" in done.stderr
+
+
+def test_a_bad_setting_names_the_variable(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli("mail", "run", "daily", MAILSCORE_SECRET_KEY="short")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: MAILSCORE_SECRET_KEY: must be at least 32 characters"
