@@ -103,9 +103,7 @@ class InMemoryDeliveryRepository:
         settled = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
         return dict(
             Counter(
-                d.reason or "unknown"
-                for d in self._deliveries.peek()
-                if d.run_id == run_id and d.status in settled
+                d.reason or "unknown" for d in self._deliveries.peek() if d.run_id == run_id and d.status in settled
             )
         )
 

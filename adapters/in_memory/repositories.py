@@ -69,9 +69,7 @@ class InMemoryActionRepository:
     async def add(self, action: Action) -> None:
         self._actions.add(action.id, action)
 
-    async def list_since(
-        self, since: datetime, user_ids: Collection[uuid.UUID] | None = None
-    ) -> list[Action]:
+    async def list_since(self, since: datetime, user_ids: Collection[uuid.UUID] | None = None) -> list[Action]:
         start = as_utc(since)
         users = None if user_ids is None else set(user_ids)
         rows = self._actions.select(

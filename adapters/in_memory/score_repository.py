@@ -12,17 +12,13 @@ class InMemoryScoreRepository:
     def __init__(self, tx: Transaction) -> None:
         self._scores = tx.scores
 
-    async def replace_for_users(
-        self, user_ids: Collection[uuid.UUID], records: Sequence[ScoreRecord]
-    ) -> None:
+    async def replace_for_users(self, user_ids: Collection[uuid.UUID], records: Sequence[ScoreRecord]) -> None:
         for user_id in user_ids:
             self._scores.pop(user_id, None)
         fresh: dict[uuid.UUID, dict[uuid.UUID, ScoreRecord]] = {}
         for record in records:
             record = record._replace(calculated_at=as_utc(record.calculated_at))
-            fresh.setdefault(record.user_id, dict(self._scores.get(record.user_id, {})))[record.job_id] = (
-                record
-            )
+            fresh.setdefault(record.user_id, dict(self._scores.get(record.user_id, {})))[record.job_id] = record
         self._scores.update(fresh)
 
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]:

@@ -56,17 +56,24 @@ class SqlAlchemyUnitOfWork:
             await _discard(session)
         finally:
             await session.close()
+        # A driver error from any repository call leaves the block as the application's own error.
+        if isinstance(exc_value, exc.SQLAlchemyError):
+            raise _storage_error(exc_value) from exc_value
 
     async def commit(self) -> None:
         try:
             await self.session.commit()
-        except exc.IntegrityError as error:
-            raise StorageConflict(str(error.orig)) from error
         except exc.SQLAlchemyError as error:
-            raise StorageError(str(error)) from error
+            raise _storage_error(error) from error
 
     async def rollback(self) -> None:
         await _discard(self.session)
+
+
+def _storage_error(error: exc.SQLAlchemyError) -> StorageError:
+    if isinstance(error, exc.IntegrityError):
+        return StorageConflict(str(error.orig))
+    return StorageError(str(error))
 
 
 async def _discard(session: AsyncSession) -> None:

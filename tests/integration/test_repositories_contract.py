@@ -1,6 +1,7 @@
 """One contract for every storage the ports have: in-memory, SQLite and PostgreSQL must agree."""
 
 import asyncio
+import gc
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -108,6 +109,23 @@ async def test_changes_to_loaded_entities_are_saved_on_commit(uow_factory: UowFa
         assert loaded.address.city == "大阪市北区"
         assert loaded.preferences is not None
         assert loaded.preferences.job_types == ["飲食"]
+
+
+async def test_loaded_entities_outlive_the_objects_first_added(uow_factory: UowFactory) -> None:
+    job_id = uuid.uuid4()
+    async with uow_factory() as uow:
+        await uow.jobs.add(make_job(id=job_id))
+        await uow.commit()
+    gc.collect()  # the added object is gone; what storage hands out must not depend on it
+    async with uow_factory() as uow:
+        loaded = await uow.jobs.get(job_id)
+        assert loaded is not None
+        loaded.title = "品出し"
+        await uow.commit()
+    async with uow_factory() as uow:
+        reloaded = await uow.jobs.get(job_id)
+    assert reloaded is not None
+    assert reloaded.title == "品出し"
 
 
 async def test_jobs_by_id_and_external_id(uow_factory: UowFactory) -> None:
