@@ -1,8 +1,8 @@
 """The bulk paths at daily-run scale: audience load, score replacement, planning and claiming.
 
-Sizes come from MAILSCORE_SCALE_USERS (default 20,000; the production figure is 100,000) with ten jobs
-per user. Times are printed (run with -s) and bounded loosely, as a regression guard on a shared machine;
-the rows written are checked exactly.
+Sizes come from MAILSCORE_SCALE_USERS (default 5,000; the production figure is 100,000) with ten jobs
+per user. The rows written are checked exactly; times are printed (run with -s) for a look, never asserted:
+speed is measured by the benchmarks in bench/, not by timed tests.
 """
 
 import json
@@ -25,11 +25,9 @@ from application.ports import ScoreRecord
 from domain.campaign import Campaign
 from domain.delivery import Delivery, MatchedJob
 
-USERS = int(os.environ.get("MAILSCORE_SCALE_USERS", "20000"))
+USERS = int(os.environ.get("MAILSCORE_SCALE_USERS", "5000"))
 JOBS, PER_USER = 1_000, 10
 NOW = datetime(2025, 4, 1, tzinfo=UTC)
-# Seconds per 100k users: ~4x the figures measured on a busy 2-CPU machine, so only a real regression fails.
-BUDGET = {"list_audience": 25, "replace_scores": 40, "add_planned": 60, "claim_and_save": 120}
 
 pytestmark = [pytest.mark.slow]
 
@@ -45,7 +43,6 @@ def timed(step: str, rows: int) -> Iterator[None]:
     yield
     elapsed = time.perf_counter() - start
     print(f"{step}: {rows:,} rows in {elapsed:.2f} s")
-    assert elapsed < BUDGET[step] * max(USERS, 10_000) / 100_000
 
 
 async def seed(engine: AsyncEngine) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
