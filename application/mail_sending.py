@@ -123,13 +123,13 @@ class RunSender:
     async def _send_batch(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
                           stats: SendStats) -> None:  # fmt: skip
         async with self._uow as uow:
-            users = {d.user_id: await uow.users.get(d.user_id) for d in batch}
+            users = await uow.users.get_many({d.user_id for d in batch})
             jobs = await uow.jobs.get_many({m.job_id for d in batch for m in d.matches})
         now = self._clock.now()
         mails: list[OutgoingMail] = []
         errors: dict[uuid.UUID, MailDeliveryError | None] = {}
         for d in batch:
-            user = users[d.user_id]
+            user = users.get(d.user_id)
             try:
                 if user is None or any(m.job_id not in jobs for m in d.matches):
                     raise MailDeliveryError("user or job no longer exists", permanent=True)

@@ -46,6 +46,9 @@ class InMemoryUserRepository:
     async def get(self, user_id: uuid.UUID) -> User | None:
         return self._users.get(user_id)
 
+    async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+        return {user_id: user for user_id in set(user_ids) if (user := self._users.get(user_id)) is not None}
+
     async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, User]:
         wanted = set(external_ids)
         rows = self._users.select(lambda user: user.external_id in wanted, lambda user: user.id)

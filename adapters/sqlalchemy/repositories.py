@@ -61,6 +61,17 @@ class SqlAlchemyUserRepository:
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._session.get(User, user_id)
 
+    async def get_many(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+        found: dict[uuid.UUID, User] = {}
+        for chunk in chunked(set(user_ids)):
+            query = (
+                select(User)
+                .options(joinedload(User.address), joinedload(User.preferences))  # type: ignore[arg-type]
+                .where(t.users.c.id.in_(chunk))
+            )
+            found.update((user.id, user) for user in (await self._session.scalars(query)).unique())
+        return found
+
     async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, User]:
         found: dict[str, User] = {}
         for chunk in chunked(set(external_ids)):

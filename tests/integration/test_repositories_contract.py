@@ -477,3 +477,22 @@ async def test_top_scores_are_ordered_and_limited(uow_factory: UowFactory) -> No
 def test_the_unit_of_work_satisfies_the_port(uow_factory: UowFactory) -> None:
     uow: UnitOfWork = uow_factory()
     assert uow is not None
+
+
+async def test_get_many_users_returns_those_that_exist_with_their_address(uow_factory: UowFactory) -> None:
+    first = make_user(address=Address("13", "東京都", "新宿区", postal_code="1600022"))
+    second = make_user(preferences=Preferences(job_types=["カフェ"]))
+    async with uow_factory() as uow:
+        await uow.users.add(first)
+        await uow.users.add(second)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.users.get_many([first.id, second.id, uuid.uuid4()])
+    assert set(found) == {first.id, second.id}
+    assert found[first.id].address is not None
+    assert found[first.id].address.city == "新宿区"
+    assert found[second.id].address is None
+    assert found[second.id].preferences is not None
+    assert found[second.id].preferences.job_types == ["カフェ"]
+    async with uow_factory() as uow:
+        assert await uow.users.get_many([]) == {}
