@@ -4,7 +4,6 @@ A plan is written a chunk at a time, each chunk in one transaction with its deli
 the users' scores, so a crash loses at most the chunk in flight and a restart plans only who is left.
 """
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from datetime import datetime, timedelta
 from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import Delivery, DeliveryStatus, MatchedJob, SkipReason
+from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch, SkipReason
 from domain.scoring.batch import ChunkResult, RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
@@ -35,31 +34,31 @@ class PlanStats:
 def plan_delivery(
     run: CampaignRun, user: User, ranked: Sequence[ScoreBreakdown], state: MatchingState,
     namer: Callable[[str], str | None],
-) -> Delivery:  # fmt: skip
-    delivery = Delivery(run.id, run.campaign_id, user.id, user.email)
+) -> PlannedDelivery:  # fmt: skip
     if user.home_point is None:
-        delivery.status, delivery.reason = DeliveryStatus.SKIPPED, SkipReason.NO_HOME_LOCATION.value
-        return delivery
+        return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.SKIPPED,
+                               SkipReason.NO_HOME_LOCATION.value, ())  # fmt: skip
     if not ranked:
-        delivery.status, delivery.reason = DeliveryStatus.SKIPPED, SkipReason.NO_NEW_MATCHES.value
-        return delivery
+        return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.SKIPPED,
+                               SkipReason.NO_NEW_MATCHES.value, ())  # fmt: skip
+    matches = []
     for rank, score in enumerate(ranked, start=1):
         job = state.jobs[score.job_id]
-        delivery.matches.append(
-            MatchedJob(
+        matches.append(
+            PlannedMatch(
                 job_id=job.id, match_rank=rank, total_score=score.total, basic_score=score.basic,
                 seo_score=score.seo, personalized_score=score.personalized,
                 reasons=explain(score, job, user.wishes, namer), distance_km=score.distance_km,
                 commute_minutes=None if score.commute_minutes is None else round(score.commute_minutes),
             )
         )  # fmt: skip
-    return delivery
+    return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.PENDING, None,
+                           tuple(matches))  # fmt: skip
 
 
 def score_records(user: User, ranked: Sequence[ScoreBreakdown], at: datetime) -> list[ScoreRecord]:
     return [
-        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total,
-                    json.dumps(s.as_json_dict(), ensure_ascii=False), at)
+        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, s.as_json_dict(), at)
         for s in ranked
     ]
 
@@ -71,7 +70,9 @@ async def mailed_recently(
     return await uow.deliveries.mailed_job_ids([u.id for u in users], since, run.id)
 
 
-async def write_plan(uow: UnitOfWork, result: ChunkResult, deliveries: list[Delivery], at: datetime) -> None:
+async def write_plan(
+    uow: UnitOfWork, result: ChunkResult, deliveries: list[PlannedDelivery], at: datetime
+) -> None:
     records = [r for user, ranked in zip(result.users, result.ranked, strict=True)
                for r in score_records(user, ranked, at)]  # fmt: skip
     async with uow:
@@ -84,7 +85,7 @@ def rank_request(campaign: Campaign) -> RankRequest:
     return RankRequest(campaign.jobs_per_mail, campaign.per_company_cap, campaign.min_total_score)
 
 
-def count_skips(stats: PlanStats, deliveries: Sequence[Delivery]) -> None:
+def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None:
     for d in deliveries:
         if d.status is DeliveryStatus.SKIPPED and d.reason:
             stats.skipped[d.reason] = stats.skipped.get(d.reason, 0) + 1

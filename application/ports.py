@@ -10,7 +10,7 @@ from typing import NamedTuple, Protocol, Self
 
 from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import Delivery
+from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
 from domain.user import User
@@ -65,8 +65,8 @@ class DeliveryRepository(Protocol):
     async def save_run(self, run: CampaignRun) -> None: ...
     async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]: ...
 
-    async def add_planned(self, deliveries: Sequence[Delivery]) -> int:
-        """Insert deliveries with their matches; one whose (run, user) exists is left as it is.
+    async def add_planned(self, deliveries: Sequence[PlannedDelivery]) -> int:
+        """Insert planned deliveries with their matches; one whose (run, user) exists is left as it is.
         Returns how many were inserted."""
         ...
 
@@ -105,7 +105,7 @@ class ScoreRecord(NamedTuple):
     seo_score: float
     personalized_score: float
     total_score: float
-    score_factors: str  # JSON text
+    score_factors: str | dict[str, object]  # JSON text, or a dict the adapter encodes
     calculated_at: datetime
 
 

@@ -115,6 +115,50 @@ class Delivery:
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedMatch:
+    """A job chosen for a planned delivery. Plain (not mapped): a run plans about a million of these, and
+    planning only writes them out."""
+
+    job_id: uuid.UUID
+    match_rank: int
+    total_score: float
+    basic_score: float
+    seo_score: float
+    personalized_score: float
+    reasons: list[str]
+    distance_km: float | None
+    commute_minutes: int | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDelivery:
+    """What planning decided for one user of a run: pending with its matches, or skipped with a reason.
+    Storage turns it into a Delivery (status pending or skipped) with its MatchedJobs."""
+
+    run_id: uuid.UUID
+    campaign_id: uuid.UUID
+    user_id: uuid.UUID
+    email_address: str
+    status: DeliveryStatus
+    reason: str | None
+    matches: tuple[PlannedMatch, ...]
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def as_delivery(self, created_at: datetime) -> Delivery:
+        delivery = Delivery(
+            self.run_id, self.campaign_id, self.user_id, self.email_address, status=self.status,
+            reason=self.reason, id=self.id, created_at=created_at,
+        )  # fmt: skip
+        delivery.matches = [
+            MatchedJob(m.job_id, m.match_rank, m.total_score, m.basic_score, m.seo_score, m.personalized_score,
+                       list(m.reasons), m.distance_km, m.commute_minutes, id=m.id)
+            for m in self.matches
+        ]  # fmt: skip
+        return delivery
+
+
 def message_id_for(run_id: uuid.UUID, user_id: uuid.UUID, domain: str) -> str:
     """Derived from (run, user), so a resend after a crash carries the same Message-ID."""
     return f"<{run_id.hex}.{user_id.hex}@{domain}>"

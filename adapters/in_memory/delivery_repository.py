@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from adapters.in_memory.store import Transaction
 from domain.campaign import CampaignRun
-from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus
+from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus, PlannedDelivery
 from domain.jst import as_utc
 
 
@@ -34,18 +34,21 @@ class InMemoryDeliveryRepository:
     async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]:
         return {d.user_id for d in self._deliveries.peek() if d.run_id == run_id}
 
-    async def add_planned(self, deliveries: Sequence[Delivery]) -> int:
+    async def add_planned(self, deliveries: Sequence[PlannedDelivery | Delivery]) -> int:
         planned = {(d.run_id, d.user_id) for d in self._deliveries.peek()}
         now = datetime.now(UTC)
         inserted = 0
-        for delivery in deliveries:
-            if delivery.created_at is None:
-                delivery.created_at = now
-            key = (delivery.run_id, delivery.user_id)
-            if key in planned or delivery.id in self._deliveries:
+        for plan in deliveries:
+            key = (plan.run_id, plan.user_id)
+            if key in planned or plan.id in self._deliveries:
                 continue
             # Stored as a copy: like rows written in bulk, the caller's objects are not tracked.
-            self._deliveries.put(delivery.id, copy.deepcopy(delivery))
+            if isinstance(plan, PlannedDelivery):
+                delivery = plan.as_delivery(now)
+            else:
+                delivery = copy.deepcopy(plan)
+                delivery.created_at = delivery.created_at or now
+            self._deliveries.put(delivery.id, delivery)
             planned.add(key)
             inserted += 1
         return inserted

@@ -1,5 +1,6 @@
 """In-memory twin of the score repository."""
 
+import json
 import uuid
 from collections.abc import Collection, Sequence
 
@@ -17,7 +18,10 @@ class InMemoryScoreRepository:
             self._scores.pop(user_id, None)
         fresh: dict[uuid.UUID, dict[uuid.UUID, ScoreRecord]] = {}
         for record in records:
-            record = record._replace(calculated_at=as_utc(record.calculated_at))
+            # Stored as the SQL adapters store it: factors as JSON text, time as aware UTC.
+            factors = record.score_factors
+            text = factors if isinstance(factors, str) else json.dumps(factors, ensure_ascii=False)
+            record = record._replace(calculated_at=as_utc(record.calculated_at), score_factors=text)
             fresh.setdefault(record.user_id, dict(self._scores.get(record.user_id, {})))[record.job_id] = record
         self._scores.update(fresh)
 

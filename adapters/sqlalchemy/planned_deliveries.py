@@ -22,7 +22,7 @@ from adapters.sqlalchemy.bulk import (
     dialect_name,
     insert_ignoring_conflicts,
 )
-from domain.delivery import Delivery, MatchedJob
+from domain.delivery import Delivery, MatchedJob, PlannedDelivery, PlannedMatch
 from domain.jst import as_utc
 
 _BATCH = 10_000
@@ -46,13 +46,11 @@ _PG_INSERT_DELIVERIES = (
 )
 
 
-async def add_planned(session: AsyncSession, deliveries: Sequence[Delivery]) -> int:
-    if not deliveries:
+async def add_planned(session: AsyncSession, planned: Sequence[PlannedDelivery | Delivery]) -> int:
+    if not planned:
         return 0
     now = datetime.now(UTC)
-    for delivery in deliveries:
-        if delivery.created_at is None:
-            delivery.created_at = now
+    deliveries = [_as_row_source(d, now) for d in planned]
     await session.flush()
     on_postgres = await dialect_name(session) == "postgresql"
     inserted = 0
@@ -62,6 +60,28 @@ async def add_planned(session: AsyncSession, deliveries: Sequence[Delivery]) -> 
         else:
             inserted += await _add_batch_sqlite(session, batch)
     return inserted
+
+
+class _Planned:
+    """A PlannedDelivery seen with every Delivery attribute the row writers read."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, plan: PlannedDelivery, created_at: datetime) -> None:
+        self.__dict__.update(
+            id=plan.id, run_id=plan.run_id, campaign_id=plan.campaign_id, user_id=plan.user_id,
+            email_address=plan.email_address, subject=None, status=plan.status, reason=plan.reason,
+            message_id=None, attempts=0, created_at=created_at, sent_at=None, opened_at=None, clicked_at=None,
+            matches=plan.matches,
+        )  # fmt: skip
+
+
+def _as_row_source(d: PlannedDelivery | Delivery, now: datetime) -> Any:
+    if isinstance(d, PlannedDelivery):
+        return _Planned(d, now)
+    if d.created_at is None:
+        d.created_at = now
+    return d
 
 
 def _delivery_row(d: Delivery) -> dict[str, Any]:
@@ -103,12 +123,17 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 _FIELD_NAMES = {kind: tuple(item.name for item in fields(kind)) for kind in (Delivery, MatchedJob)}
+_MATCH_FIELDS = _FIELD_NAMES[MatchedJob]
 
 
 def _values(entity: object) -> dict[str, Any]:
     """The entity's attribute values. Its instance dict skips the ORM's attribute descriptors, which
     cost ~4 s per million matches; an attribute the ORM has not loaded falls back to getattr."""
+    if isinstance(entity, PlannedMatch):  # plain and slotted: no instance dict
+        return {name: getattr(entity, name) for name in _MATCH_FIELDS}
     values = instance_dict(entity)
+    if isinstance(entity, _Planned):
+        return values
     names = _FIELD_NAMES[type(entity)]  # type: ignore[index]
     if len(values) > len(names):  # every field plus the ORM's state
         return values

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Collection, Sequence
 
+import msgspec
 from sqlalchemy import String, Text, bindparam, cast, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,7 @@ class SqlAlchemyScoreRepository:
             await self._session.execute(delete(scores).where(scores.c.user_id.in_(chunk)))
         if not records:
             return
+        records = _encoded(records)
         if await dialect_name(self._session) == "postgresql":
             await copy_rows(self._session, scores, _COLUMNS, _aware(records))
         else:
@@ -59,6 +61,17 @@ class SqlAlchemyScoreRepository:
         )
         rows = await self._session.execute(query)
         return [ScoreRecord(**row._mapping) for row in rows]
+
+
+def _encoded(records: Sequence[ScoreRecord]) -> Sequence[ScoreRecord]:
+    """Factors given as a dict become JSON text here, with msgspec (~10x the stdlib's speed)."""
+    if all(isinstance(record.score_factors, str) for record in records):
+        return records
+    encode = msgspec.json.encode
+    return [
+        r if isinstance(r.score_factors, str) else r._replace(score_factors=encode(r.score_factors).decode())
+        for r in records
+    ]
 
 
 def _aware(records: Sequence[ScoreRecord]) -> Sequence[ScoreRecord]:

@@ -16,7 +16,7 @@ import numpy as np
 from domain.geo import reach_km
 from domain.scoring.context import ScoringContext
 from domain.scoring.kernel import Block, Compact, Pairs, may_pass, scores
-from domain.scoring.model import GROUPS, Factor, ScoreBreakdown, total_weights
+from domain.scoring.model import FACTOR_NAMES, GROUPS, ScoreBreakdown, total_weights
 from domain.scoring.signals import Signals
 from domain.scoring.tables import (
     I64,
@@ -182,28 +182,26 @@ class BatchScorer:
             u, self.table, Pairs(flat_rows, flat_jobs), self._weights
         )
         values = {**values, **{k: v[flat_jobs] for k, v in self.table.seo_factors.items()}}
-        columns = {name: values[name].tolist() for group in GROUPS.values() for name in group}
-        out: list[list[ScoreBreakdown]] = [[] for _ in rows]
+        matrix = np.stack([values[name] for name in FACTOR_NAMES], axis=1)  # (pairs, factors)
+        cold = u.cold[flat_rows]
+        # Points per unit of factor value, for warm and for cold users.
+        scales = np.array([
+            [100.0 * outer * w
+             for (_, inner), outer in zip(GROUPS.items(), total_weights(*self._weights, is_cold), strict=True)
+             for w in inner.values()]
+            for is_cold in (False, True)
+        ])  # fmt: skip
+        points = matrix * scales[cold.astype(np.int64)]
+        value_rows, point_rows = matrix.tolist(), points.tolist()
         b, s, p, tt = basic.tolist(), seo.tolist(), personal.tolist(), total.tolist()
-        dist, mins = km.tolist(), minutes.tolist()
-        cold = u.cold[flat_rows].tolist()
-        # Points per unit of factor value, for warm and for cold users: computed once, not per pair.
-        scales: dict[bool, list[tuple[str, str, float]]] = {}
-        for is_cold in (False, True):
-            outer_weights = total_weights(*self._weights, is_cold)
-            scales[is_cold] = [
-                (name, group, 100.0 * outer * w)
-                for (group, inner), outer in zip(GROUPS.items(), outer_weights, strict=True)
-                for name, w in inner.items()
-            ]
-        for i, (r, j) in enumerate(zip(flat_rows.tolist(), flat_jobs.tolist(), strict=True)):
-            factors = tuple(
-                Factor(name, group, columns[name][i], scale * columns[name][i])
-                for name, group, scale in scales[cold[i]]
-            )
+        dist, mins, cold_list = km.tolist(), minutes.tolist(), cold.tolist()
+        ids = [self.table.jobs[j].id for j in flat_jobs.tolist()]
+        out: list[list[ScoreBreakdown]] = [[] for _ in rows]
+        for i, r in enumerate(flat_rows.tolist()):
             out[r].append(ScoreBreakdown(
-                self.table.jobs[j].id, b[i], s[i], p[i], tt[i], bool(cold[i]),
-                None if math.isnan(dist[i]) else dist[i], None if math.isnan(mins[i]) else mins[i], factors,
+                ids[i], b[i], s[i], p[i], tt[i], cold_list[i],
+                None if math.isnan(dist[i]) else dist[i], None if math.isnan(mins[i]) else mins[i],
+                value_rows[i], point_rows[i],
             ))  # fmt: skip
         return out
 

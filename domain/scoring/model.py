@@ -5,6 +5,7 @@ neutral 0.5, never the best value. A factor's contribution is the points it adds
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 NEUTRAL = 0.5
@@ -64,8 +65,16 @@ class Factor:
     contribution: float  # points of the total
 
 
+FACTOR_NAMES: tuple[str, ...] = tuple(name for inner in GROUPS.values() for name in inner)
+FACTOR_GROUPS: tuple[str, ...] = tuple(group for group, inner in GROUPS.items() for _ in inner)
+FACTOR_INDEX: dict[str, int] = {name: i for i, name in enumerate(FACTOR_NAMES)}
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreBreakdown:
+    """A scored pair. Factor values and their contributions are kept as flat sequences in FACTOR_NAMES
+    order (the batch path makes a million of these a run); `factors` gives them as Factor objects."""
+
     job_id: uuid.UUID
     basic: float
     seo: float
@@ -74,20 +83,28 @@ class ScoreBreakdown:
     cold_start: bool
     distance_km: float | None
     commute_minutes: float | None
-    factors: tuple[Factor, ...]
+    values: Sequence[float]
+    contributions: Sequence[float]
+
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        return tuple(
+            Factor(name, group, value, points)
+            for name, group, value, points in zip(
+                FACTOR_NAMES, FACTOR_GROUPS, self.values, self.contributions, strict=True
+            )
+        )
 
     def factor(self, name: str) -> Factor:
-        for f in self.factors:
-            if f.name == name:
-                return f
-        raise KeyError(name)
+        i = FACTOR_INDEX[name]
+        return Factor(name, FACTOR_GROUPS[i], self.values[i], self.contributions[i])
 
     def as_json_dict(self) -> dict[str, object]:
         return {
             "cold_start": self.cold_start,
-            "distance_km": None if self.distance_km is None else round(self.distance_km, 3),
-            "commute_minutes": None if self.commute_minutes is None else round(self.commute_minutes, 1),
-            "factors": {f.name: [round(f.value, 6), round(f.contribution, 6)] for f in self.factors},
+            "distance_km": self.distance_km,
+            "commute_minutes": self.commute_minutes,
+            "factors": dict(zip(FACTOR_NAMES, zip(self.values, self.contributions, strict=True), strict=True)),
         }
 
 
@@ -101,16 +118,18 @@ def total_weights(basic: float, seo: float, personalized: float, cold_start: boo
 
 def build_factors(
     values: dict[str, float], weights: tuple[float, float, float]
-) -> tuple[tuple[Factor, ...], float, float, float, float]:
-    """Factors with their contributions, the three scores and the total, from factor values."""
+) -> tuple[list[float], list[float], float, float, float, float]:
+    """Factor values and contributions (FACTOR_NAMES order), the three scores and the total."""
     scores: list[float] = []
-    factors: list[Factor] = []
-    for (group, inner), outer in zip(GROUPS.items(), weights, strict=True):
+    flat: list[float] = []
+    points: list[float] = []
+    for inner, outer in zip(GROUPS.values(), weights, strict=True):
         score = 0.0
         for name, w in inner.items():
             score += w * values[name]
-            factors.append(Factor(name, group, values[name], 100.0 * outer * w * values[name]))
+            flat.append(values[name])
+            points.append(100.0 * outer * w * values[name])
         scores.append(100.0 * score)
     basic, seo, personalized = scores
     total = weights[0] * basic + weights[1] * seo + weights[2] * personalized
-    return tuple(factors), basic, seo, personalized, total
+    return flat, points, basic, seo, personalized, total

@@ -133,10 +133,10 @@ def score_pair(
     values["similar_users"] = _affinity(similar.get(job.id, 0.0) - own, SIMILAR_SCALE)
     cold = not profile.has_history
     w = ctx.weights
-    factors, basic, seo, personalized, total = build_factors(
+    flat, points, basic, seo, personalized, total = build_factors(
         values, total_weights(w.basic, w.seo, w.personalized, cold)
     )
-    return ScoreBreakdown(job.id, basic, seo, personalized, total, cold, km, minutes, factors)
+    return ScoreBreakdown(job.id, basic, seo, personalized, total, cold, km, minutes, flat, points)
 
 
 def _industry_fit(wished: Collection[str], code: str | None, ctx: ScoringContext) -> float:
