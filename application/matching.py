@@ -47,7 +47,7 @@ async def load_matching_state(
     """Open jobs, the audience and the last HISTORY_DAYS of actions (their jobs included, even closed)."""
     jobs = await uow.jobs.list_open(now)
     audience = await uow.users.list_audience()
-    actions = await uow.actions.list_since(now - timedelta(days=HISTORY_DAYS))
+    actions = await uow.actions.events_since(now - timedelta(days=HISTORY_DAYS))
     by_id = {j.id: j for j in jobs}
     acted = {a.job_id for a in actions} - by_id.keys()
     acted_jobs = {**by_id, **(await uow.jobs.get_many(acted) if acted else {})}

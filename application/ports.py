@@ -8,7 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
-from domain.action import Action
+from domain.action import Action, ActionEvent
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
@@ -46,6 +46,10 @@ class ActionRepository(Protocol):
         self, since: datetime, user_ids: Collection[uuid.UUID] | None = None
     ) -> list[Action]:
         """Actions at or after `since`, for the given users or for everyone."""
+        ...
+
+    async def events_since(self, since: datetime) -> list[ActionEvent]:
+        """Every action at or after `since`, as light tuples, for scoring."""
         ...
 
 

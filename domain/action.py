@@ -4,6 +4,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
 class ActionKind(enum.StrEnum):
@@ -36,3 +37,12 @@ class Action:
     occurred_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     metadata: dict[str, object] = field(default_factory=dict)
+
+
+class ActionEvent(NamedTuple):
+    """An action as scoring reads it: a light tuple, so a run can hold a million of them."""
+
+    user_id: uuid.UUID
+    job_id: uuid.UUID
+    kind: ActionKind
+    occurred_at: datetime

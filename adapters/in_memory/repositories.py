@@ -5,7 +5,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from adapters.in_memory.store import Transaction
-from domain.action import Action
+from domain.action import Action, ActionEvent
 from domain.campaign import Campaign
 from domain.job import Job
 from domain.jst import as_utc
@@ -71,6 +71,9 @@ class InMemoryActionRepository:
 
     async def add(self, action: Action) -> None:
         self._actions.add(action.id, action)
+
+    async def events_since(self, since: datetime) -> list[ActionEvent]:
+        return [ActionEvent(a.user_id, a.job_id, a.kind, as_utc(a.occurred_at)) for a in await self.list_since(since)]
 
     async def list_since(self, since: datetime, user_ids: Collection[uuid.UUID] | None = None) -> list[Action]:
         start = as_utc(since)

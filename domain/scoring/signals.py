@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.action import ACTION_WEIGHTS, Action, ActionKind
+from domain.action import ACTION_WEIGHTS, Action, ActionEvent, ActionKind
 from domain.job import Job
 from domain.jst import as_utc
 from domain.scoring.model import DECAY_DAYS
@@ -63,7 +63,7 @@ def decayed(kind: ActionKind, occurred_at: datetime, now: datetime) -> float:
 
 
 def build_signals(
-    users: Iterable[User], actions: Iterable[Action], jobs: Mapping[uuid.UUID, Job], now: datetime
+    users: Iterable[User], actions: Iterable[Action | ActionEvent], jobs: Mapping[uuid.UUID, Job], now: datetime
 ) -> Signals:
     cohort_of = {u.id: cohort_key(u) for u in users}
     profiles: dict[uuid.UUID, UserProfile] = {}

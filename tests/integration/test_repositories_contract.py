@@ -10,7 +10,7 @@ import pytest
 
 from adapters.sqlalchemy.errors import StorageConflict
 from application.ports import ScoreRecord, UnitOfWork
-from domain.action import Action, ActionKind
+from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign, CampaignRun, RunStatus
 from domain.delivery import Delivery, DeliveryStatus, MatchedJob
 from domain.job import Job
@@ -220,6 +220,13 @@ async def test_actions_since_inclusive_and_by_user(uow_factory: UowFactory) -> N
     assert [(a.kind, a.job_id, a.metadata) for a in mine] == [(ActionKind.APPLY, job.id, {"from": "mail"})]
     assert mine[0].occurred_at == NOW
     assert isinstance(mine[0].kind, ActionKind)
+    async with uow_factory() as uow:
+        events = await uow.actions.events_since(NOW)
+    assert sorted(events, key=lambda e: e.occurred_at) == [
+        ActionEvent(user.id, job.id, ActionKind.APPLY, NOW),
+        ActionEvent(other.id, job.id, ActionKind.DISMISS, NOW + timedelta(hours=1)),
+    ]
+    assert all(e.occurred_at.tzinfo is not None and isinstance(e.kind, ActionKind) for e in events)
 
 
 async def test_campaign_names_are_unique(uow_factory: UowFactory) -> None:
