@@ -104,7 +104,8 @@ class ScoreBreakdown:
             "cold_start": self.cold_start,
             "distance_km": self.distance_km,
             "commute_minutes": self.commute_minutes,
-            "factors": dict(zip(FACTOR_NAMES, zip(self.values, self.contributions, strict=True), strict=True)),
+            "values": dict(zip(FACTOR_NAMES, self.values, strict=True)),
+            "points": dict(zip(FACTOR_NAMES, self.contributions, strict=True)),
         }
 
 
