@@ -4,13 +4,14 @@ PostgreSQL takes each batch as one INSERT ... SELECT FROM unnest(arrays) and the
 SQLite gets multi-row INSERTs. Either way a delivery whose (run, user) exists is skipped along with its
 matches, which is what lets a crashed planning step simply run again."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import instance_dict
 
@@ -20,8 +21,8 @@ from adapters.sqlalchemy.bulk import (
     chunked,
     copy_rows,
     dialect_name,
-    insert_ignoring_conflicts,
 )
+from adapters.sqlalchemy.sqlite_bulk import datetime_text, executemany, json_text, uuid_text
 from domain.delivery import Delivery, MatchedJob, PlannedDelivery, PlannedMatch
 from domain.jst import as_utc
 
@@ -84,37 +85,55 @@ def _as_row_source(d: PlannedDelivery | Delivery, now: datetime) -> Any:
     return d
 
 
-def _delivery_row(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id, "run_id": d.run_id, "campaign_id": d.campaign_id, "user_id": d.user_id,
-        "email_address": d.email_address, "subject": d.subject, "status": d.status,
-        "reason": d.reason, "message_id": d.message_id, "attempts": d.attempts,
-        "created_at": d.created_at, "sent_at": d.sent_at, "opened_at": d.opened_at,
-        "clicked_at": d.clicked_at,
-    }  # fmt: skip
+async def _present(session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    present: set[uuid.UUID] = set()
+    for chunk in chunked(ids):
+        present.update(await session.scalars(select(t.email_logs.c.id).where(t.email_logs.c.id.in_(chunk))))
+    return present
 
 
-def _match_rows(d: Delivery) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": m.id, "run_id": d.run_id, "delivery_id": d.id, "user_id": d.user_id,
-            "job_id": m.job_id, "match_rank": m.match_rank, "compatibility_score": m.total_score,
-            "basic_score": m.basic_score, "seo_score": m.seo_score,
-            "personalized_score": m.personalized_score, "match_reasons": m.reasons,
-            "distance_km": m.distance_km, "commute_time_minutes": m.commute_minutes,
-            "created_at": d.created_at,
-        }
-        for m in d.matches
-    ]  # fmt: skip
+_SQLITE_INSERT_DELIVERIES = (
+    f"INSERT OR IGNORE INTO email_logs ({', '.join(name for name, _ in _DELIVERY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_DELIVERY_COLUMNS))})"
+)
+_SQLITE_INSERT_MATCHES = (
+    f"INSERT INTO matching_results ({', '.join(_MATCH_COLUMNS)}) VALUES ({', '.join('?' * len(_MATCH_COLUMNS))})"
+)
 
 
-async def _add_batch_sqlite(session: AsyncSession, batch: list[Delivery]) -> int:
-    statement = insert_ignoring_conflicts("sqlite", t.email_logs).returning(t.email_logs.c.id)
-    inserted_ids = set(await session.scalars(statement, [_delivery_row(d) for d in batch]))
-    match_rows = [row for d in batch if d.id in inserted_ids for row in _match_rows(d)]
-    if match_rows:
-        await session.execute(insert(t.matching_results), match_rows)
-    return len(inserted_ids)
+async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
+    rows = []
+    for d in batch:
+        v = _values(d)
+        rows.append((
+            uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["campaign_id"]), uuid_text(v["user_id"]),
+            v["email_address"], v["subject"], str(v["status"]), v["reason"], v["message_id"], v["attempts"],
+            datetime_text(v["created_at"]), datetime_text(v["sent_at"]), datetime_text(v["opened_at"]),
+            datetime_text(v["clicked_at"]),
+        ))  # fmt: skip
+    # Inserted: the ids present after INSERT OR IGNORE that were not before (a row met an existing
+    # (run, user), or is being submitted again, when its id was there already or never appears).
+    ids = [uuid.UUID(hex=row[0]) for row in rows]
+    before = await _present(session, ids)
+    await executemany(session, _SQLITE_INSERT_DELIVERIES, rows)
+    inserted = await _present(session, ids) - before
+    matches = []
+    for d in batch:
+        v = _values(d)
+        if v["id"] not in inserted:
+            continue
+        delivery, run, user, created = uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["user_id"]), \
+            datetime_text(v["created_at"])  # fmt: skip
+        for match in v["matches"]:
+            m = _values(match)
+            matches.append((
+                uuid_text(m["id"]), run, delivery, user, uuid_text(m["job_id"]), m["match_rank"], m["total_score"],
+                m["basic_score"], m["seo_score"], m["personalized_score"], json_text(list(m["reasons"])),
+                m["distance_km"], m["commute_minutes"], created,
+            ))  # fmt: skip
+    if matches:
+        await executemany(session, _SQLITE_INSERT_MATCHES, matches)
+    return len(inserted)
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -4,16 +4,17 @@ import uuid
 from collections.abc import Collection, Sequence
 
 import msgspec
-from sqlalchemy import String, Text, bindparam, cast, delete, insert, select
+from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import chunked, copy_rows, dialect_name
+from adapters.sqlalchemy.sqlite_bulk import datetime_text, executemany, json_text, uuid_text
 from application.ports import ScoreRecord
 from domain.jst import as_utc
 
 _COLUMNS = ScoreRecord._fields  # the table's columns, in the record's order
-_SQLITE_BATCH = 20_000
+_SQLITE_INSERT = f"INSERT INTO user_job_scores ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 class SqlAlchemyScoreRepository:
@@ -34,21 +35,12 @@ class SqlAlchemyScoreRepository:
             await self._insert_sqlite(records)
 
     async def _insert_sqlite(self, records: Sequence[ScoreRecord]) -> None:
-        # score_factors is already JSON text: bind it as text so the JSON type does not encode it twice.
-        statement = insert(t.user_job_scores).values(score_factors=bindparam("factors_json", type_=String))
-        for batch in chunked(records, _SQLITE_BATCH):
-            await self._session.execute(
-                statement,
-                [
-                    {
-                        "user_id": r.user_id, "job_id": r.job_id, "basic_score": r.basic_score,
-                        "seo_score": r.seo_score, "personalized_score": r.personalized_score,
-                        "total_score": r.total_score, "factors_json": r.score_factors,
-                        "calculated_at": r.calculated_at,
-                    }
-                    for r in batch
-                ],
-            )  # fmt: skip
+        rows = [
+            (uuid_text(r.user_id), uuid_text(r.job_id), r.basic_score, r.seo_score, r.personalized_score,
+             r.total_score, json_text(r.score_factors), datetime_text(r.calculated_at))
+            for r in records
+        ]  # fmt: skip
+        await executemany(self._session, _SQLITE_INSERT, rows)
 
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]:
         scores = t.user_job_scores
