@@ -5,7 +5,7 @@ the users' scores, so a crash loses at most the chunk in flight and a restart pl
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,6 +56,26 @@ def plan_delivery(
                            tuple(matches))  # fmt: skip
 
 
+class ChunkPlanner:
+    """Scores and plans a list of users: pure computation, safe to run in a worker thread."""
+
+    def __init__(
+        self, state: MatchingState, run: CampaignRun, request: RankRequest,
+        mailed: Mapping[uuid.UUID, set[uuid.UUID]], namer: Callable[[str], str | None], at: datetime,
+    ) -> None:  # fmt: skip
+        self._state, self._run, self._request, self._mailed, self._namer = state, run, request, mailed, namer
+        self._at = at
+
+    def __call__(self, users: Sequence[User]) -> list["ChunkPlan"]:
+        plans = []
+        for result in self._state.scorer.rank(users, self._request, self._mailed):
+            pairs = list(zip(result.users, result.ranked, strict=True))
+            deliveries = [plan_delivery(self._run, u, ranked, self._state, self._namer) for u, ranked in pairs]
+            records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at)]
+            plans.append(ChunkPlan(result, deliveries, records))
+        return plans
+
+
 def score_records(user: User, ranked: Sequence[ScoreBreakdown], at: datetime) -> list[ScoreRecord]:
     return [
         ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, s.as_json_dict(), at)
@@ -70,14 +90,19 @@ async def mailed_recently(
     return await uow.deliveries.mailed_job_ids([u.id for u in users], since, run.id)
 
 
-async def write_plan(
-    uow: UnitOfWork, result: ChunkResult, deliveries: list[PlannedDelivery], at: datetime
-) -> None:
-    records = [r for user, ranked in zip(result.users, result.ranked, strict=True)
-               for r in score_records(user, ranked, at)]  # fmt: skip
+@dataclass
+class ChunkPlan:
+    """One scored chunk, ready to write: its deliveries and the users' score rows."""
+
+    result: ChunkResult
+    deliveries: list[PlannedDelivery]
+    records: list[ScoreRecord]
+
+
+async def write_plan(uow: UnitOfWork, plan: ChunkPlan) -> None:
     async with uow:
-        await uow.deliveries.add_planned(deliveries)
-        await uow.scores.replace_for_users([u.id for u in result.users], records)
+        await uow.deliveries.add_planned(plan.deliveries)
+        await uow.scores.replace_for_users([u.id for u in plan.result.users], plan.records)
         await uow.commit()
 
 

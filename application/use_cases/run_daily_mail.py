@@ -9,19 +9,21 @@ Rules:
 - A user with nothing new gets no mail: the delivery is skipped with the reason.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from application.mail_planning import (
     PLAN_CHUNK_USERS,
+    ChunkPlan,
+    ChunkPlanner,
     PlanStats,
     count_skips,
     mailed_recently,
-    plan_delivery,
     rank_request,
     write_plan,
-)  # fmt: skip
+)
 from application.mail_sending import RunSender, SendOptions, SendStats
 from application.matching import industry_namer, load_matching_state
 from application.ports import (
@@ -93,40 +95,48 @@ class RunDailyMail:
         return summary
 
     async def _plan(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
+        """Score a chunk in a worker thread while the previous chunk is written: the database works on
+        its own core meanwhile. Only one database operation is ever in flight on the unit of work."""
         started = time.perf_counter()
         scoring_moment = as_utc(run.started_at or self._clock.now())
         async with self._uow as uow:
             state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
-        todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
+            todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
+            mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
         summary.loading_seconds = time.perf_counter() - started
         namer = industry_namer(self._reference)
+        planner = ChunkPlanner(state, run, rank_request(campaign), mailed, namer, scoring_moment)
         stats = summary.plan
         self._progress.start("scoring", len(todo))
+        writing: asyncio.Task[float] | None = None
         for start in range(0, len(todo), PLAN_CHUNK_USERS):
-            chunk = todo[start : start + PLAN_CHUNK_USERS]
             tick = time.perf_counter()
-            async with self._uow as uow:
-                mailed = await mailed_recently(uow, chunk, campaign, run, scoring_moment)
-            for result in state.scorer.rank(chunk, rank_request(campaign), mailed):
-                deliveries = [plan_delivery(run, u, ranked, state, namer)
-                              for u, ranked in zip(result.users, result.ranked, strict=True)]  # fmt: skip
-                stats.pairs_total += result.pairs_total
-                stats.pairs_scored += result.pairs_scored
-                count_skips(stats, deliveries)
-                written = time.perf_counter()
-                stats.scoring_seconds += written - tick
-                await write_plan(self._uow, result, deliveries, scoring_moment)
-                tick = time.perf_counter()
-                stats.writing_seconds += tick - written
-                stats.users_planned += len(result.users)
-                self._progress.advance("scoring", len(result.users))
+            plans = await asyncio.to_thread(planner, todo[start : start + PLAN_CHUNK_USERS])
+            stats.scoring_seconds += time.perf_counter() - tick
+            if writing is not None:
+                stats.writing_seconds += await writing
+            for plan in plans:
+                stats.pairs_total += plan.result.pairs_total
+                stats.pairs_scored += plan.result.pairs_scored
+                stats.users_planned += len(plan.result.users)
+                count_skips(stats, plan.deliveries)
+            writing = asyncio.create_task(self._write(plans))
+        if writing is not None:
+            stats.writing_seconds += await writing
         self._progress.finish("scoring")
         async with self._uow as uow:
             run.status = RunStatus.SENDING
             await uow.deliveries.save_run(run)
             await uow.commit()
+
+    async def _write(self, plans: list[ChunkPlan]) -> float:
+        started = time.perf_counter()
+        for plan in plans:
+            await write_plan(self._uow, plan)
+            self._progress.advance("scoring", len(plan.result.users))
+        return time.perf_counter() - started
 
     async def _send(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
         started = time.perf_counter()
