@@ -13,6 +13,7 @@ from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
+from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.user import User
 
 
@@ -121,6 +122,35 @@ class ScoreRepository(Protocol):
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]: ...
 
 
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+    async def by_hash(self, token_hash: str) -> RefreshToken | None: ...
+    async def save(self, token: RefreshToken) -> None:
+        """Persist used_at / revoked_at."""
+        ...
+
+    async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
+        """Revoke every token of a family not yet revoked; returns how many."""
+        ...
+
+    async def revoke_user(self, user_id: uuid.UUID, at: datetime) -> int: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+    async def get(self, key_id: uuid.UUID) -> ApiKey | None: ...
+    async def by_hash(self, key_hash: str) -> ApiKey | None: ...
+    async def list_all(self) -> list[ApiKey]: ...
+    async def save(self, key: ApiKey) -> None: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def recent(self, limit: int, before: datetime | None = None) -> list[AuditEntry]:
+        """Newest first; `before` pages back in time."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per `async with`; rolled back on leaving unless `commit()` was called.
     The same object may be entered again later for a new transaction."""
@@ -131,6 +161,9 @@ class UnitOfWork(Protocol):
     campaigns: CampaignRepository
     deliveries: DeliveryRepository
     scores: ScoreRepository
+    refresh_tokens: RefreshTokenRepository
+    api_keys: ApiKeyRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -219,6 +252,31 @@ class ReferenceData(Protocol):
     def postal_points(self) -> Sequence[PostalPoint]: ...
     def organisations(self) -> Sequence[Organisation]: ...
     def industries(self) -> Sequence[Industry]: ...
+
+
+class Cache(Protocol):
+    """Bytes by key with a lifetime (Redis, or in-process in the embedded mode)."""
+
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    async def delete(self, *keys: str) -> None: ...
+    async def incr(self, key: str) -> int:
+        """Add one to a counter (created at 1); version counters make whole groups of keys stale at once."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_seconds: int  # 0 when allowed
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision:
+        """Count one request against `key`; several processes sharing a store share one budget."""
+        ...
 
 
 class Clock(Protocol):

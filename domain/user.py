@@ -61,7 +61,8 @@ class User:
     external_id: str | None = None
     is_active: bool = True
     email_opt_in: bool = True
-    role: str = "user"
+    role: str = "user"  # a domain.roles.Role value
+    password_hash: str | None = field(default=None, repr=False)  # argon2id; None: no password login
     created_at: datetime | None = None
     updated_at: datetime | None = None
     address: Address | None = None

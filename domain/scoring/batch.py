@@ -29,7 +29,8 @@ from domain.scoring.tables import (
 from domain.user import User
 
 CHUNK_USERS = 256
-BLOCK_PAIRS = 1 << 16
+# Pairs per block before the reach pre-filter; only the pre-filter's survivors get the full kernel.
+BLOCK_PAIRS = 1 << 19
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ their factor added to the total.
 from collections.abc import Callable
 
 from domain.job import Job
-from domain.scoring.model import ScoreBreakdown
+from domain.scoring.model import FACTOR_INDEX, ScoreBreakdown
 from domain.user import Preferences
 
 MAX_REASONS = 5
@@ -23,6 +23,11 @@ _STRENGTHS: dict[str, tuple[float, str]] = {
     "job_interest": (0.7, "気になっていた求人"),
     "similar_users": (0.7, "似た希望の人が注目している求人"),
 }
+
+
+_JOB_TYPE = FACTOR_INDEX["job_type"]
+_INDUSTRY = FACTOR_INDEX["industry"]
+_STRENGTH_INDEX = [(FACTOR_INDEX[name], threshold, text) for name, (threshold, text) in _STRENGTHS.items()]
 
 
 def explain(
@@ -41,18 +46,17 @@ def explain(
         reasons.append(f"時給{job.hourly_wage:,}円（希望どおり）")
     else:
         reasons.append(f"時給{job.hourly_wage:,}円")
+    values, points = breakdown.values, breakdown.contributions
     ranked: list[tuple[float, str]] = []
-    if breakdown.factor("job_type").value >= 1.0:
-        ranked.append((breakdown.factor("job_type").contribution, f"希望職種：{job.job_type}"))
-    industry = breakdown.factor("industry")
-    if industry.value >= 1.0 and job.industry:
+    if values[_JOB_TYPE] >= 1.0:
+        ranked.append((points[_JOB_TYPE], f"希望職種：{job.job_type}"))
+    if values[_INDUSTRY] >= 1.0 and job.industry:
         name = industry_name(job.industry)
         if name:
-            ranked.append((industry.contribution, f"希望業種：{name}"))
-    for name, (threshold, text) in _STRENGTHS.items():
-        factor = breakdown.factor(name)
-        if factor.value >= threshold and factor.contribution > 0:
-            ranked.append((factor.contribution, text))
+            ranked.append((points[_INDUSTRY], f"希望業種：{name}"))
+    for i, threshold, text in _STRENGTH_INDEX:
+        if values[i] >= threshold and points[i] > 0:
+            ranked.append((points[i], text))
     ranked.sort(key=lambda item: -item[0])
     reasons.extend(text for _, text in ranked)
     return reasons[:MAX_REASONS]
