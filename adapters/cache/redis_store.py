@@ -1,0 +1,43 @@
+"""The Cache port on Redis, under a key prefix so several apps (or test runs) can share one server."""
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+
+def redis_client(url: str) -> Redis:
+    """A client that returns bytes (the Cache port deals in bytes). It owns a connection pool:
+    the caller closes it with `await client.aclose()` at shutdown."""
+    return Redis.from_url(url, decode_responses=False)
+
+
+class RedisCache:
+    """GET / SET EX / DEL / INCR, every key written as `prefix + key`.
+
+    Give it a client made with `decode_responses=False` (see `redis_client`): values are bytes.
+    """
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | str | None = await self._redis.get(self._prefix + key)
+        if isinstance(value, str):  # a client made with decode_responses=True
+            raise TypeError("RedisCache needs a client made with decode_responses=False")
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if ttl_seconds < 1:
+            raise ValueError("ttl_seconds must be at least 1")
+        await self._redis.set(self._prefix + key, value, ex=ttl_seconds)
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self._redis.delete(*(self._prefix + key for key in keys))
+
+    async def incr(self, key: str) -> int:
+        try:
+            count: int = await self._redis.incr(self._prefix + key)
+        except ResponseError as error:  # "value is not an integer or out of range"
+            raise ValueError(f"cache value at {key!r} is not an integer") from error
+        return count
