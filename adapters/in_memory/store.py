@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from adapters.sqlalchemy.errors import StorageConflict
 from application.ports import ScoreRecord
@@ -21,6 +21,7 @@ from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
+from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.user import User
 
 V = TypeVar("V")
@@ -97,6 +98,9 @@ class InMemoryStore:
     deliveries: dict[uuid.UUID, Delivery] = field(default_factory=dict)
     claims: dict[uuid.UUID, tuple[str, datetime]] = field(default_factory=dict)
     scores: dict[uuid.UUID, dict[uuid.UUID, ScoreRecord]] = field(default_factory=dict)
+    refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
+    api_keys: dict[uuid.UUID, ApiKey] = field(default_factory=dict)
+    audit: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -114,6 +118,9 @@ class Transaction:
         self.deliveries = WorkingTable(store.deliveries)
         self.claims = dict(store.claims)  # values are immutable tuples
         self.scores = dict(store.scores)  # inner dicts are replaced, never changed in place
+        self.refresh_tokens = WorkingTable(store.refresh_tokens)
+        self.api_keys = WorkingTable(store.api_keys)
+        self.audit = WorkingTable(store.audit)
 
     def commit(self) -> None:
         self._check_unique()
@@ -126,9 +133,18 @@ class Transaction:
         store.deliveries = self.deliveries.committed_copy()
         store.claims = dict(self.claims)
         store.scores = dict(self.scores)
+        store.refresh_tokens = self.refresh_tokens.committed_copy()
+        store.api_keys = self.api_keys.committed_copy()
+        store.audit = self.audit.committed_copy()
+
+    def _tables(self) -> tuple[WorkingTable[Any], ...]:
+        return (
+            self.jobs, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
+            self.refresh_tokens, self.api_keys, self.audit,
+        )  # fmt: skip
 
     def _check_unique(self) -> None:
-        for table in (self.jobs, self.users, self.actions, self.campaigns, self.runs, self.deliveries):
+        for table in self._tables():
             if table.duplicate_keys:
                 raise StorageConflict(f"duplicate primary key: {table.duplicate_keys[0]}")
         # The same keys the SQL schema makes unique, so both twins fail the same writes.
@@ -136,6 +152,11 @@ class Transaction:
         _unique("users.external_id", (u.external_id for u in self.users.peek() if u.external_id is not None))
         _unique("email_campaigns.name", (c.name for c in self.campaigns.peek()))
         _unique("campaign_runs", ((r.campaign_id, r.run_date) for r in self.runs.peek()))
+        _unique("refresh_tokens.token_hash", (r.token_hash for r in self.refresh_tokens.peek()))
+        _unique("api_keys.key_hash", (k.key_hash for k in self.api_keys.peek()))
+        missing = next((r.user_id for r in self.refresh_tokens.peek() if r.user_id not in self.users), None)
+        if missing is not None:  # the foreign key refresh_tokens.user_id -> users.id
+            raise StorageConflict(f"refresh token of a missing user: {missing}")
 
 
 def _unique(what: str, keys: Iterator[object]) -> None:

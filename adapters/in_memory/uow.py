@@ -12,6 +12,11 @@ from adapters.in_memory.repositories import (
     InMemoryUserRepository,
 )
 from adapters.in_memory.score_repository import InMemoryScoreRepository
+from adapters.in_memory.security_repositories import (
+    InMemoryApiKeyRepository,
+    InMemoryAuditRepository,
+    InMemoryRefreshTokenRepository,
+)
 from adapters.in_memory.store import InMemoryStore, Transaction
 
 
@@ -22,6 +27,9 @@ class InMemoryUnitOfWork:
     campaigns: InMemoryCampaignRepository
     deliveries: InMemoryDeliveryRepository
     scores: InMemoryScoreRepository
+    refresh_tokens: InMemoryRefreshTokenRepository
+    api_keys: InMemoryApiKeyRepository
+    audit: InMemoryAuditRepository
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -55,6 +63,9 @@ class InMemoryUnitOfWork:
         self.campaigns = InMemoryCampaignRepository(tx)
         self.deliveries = InMemoryDeliveryRepository(tx)
         self.scores = InMemoryScoreRepository(tx)
+        self.refresh_tokens = InMemoryRefreshTokenRepository(tx)
+        self.api_keys = InMemoryApiKeyRepository(tx)
+        self.audit = InMemoryAuditRepository(tx)
 
     def _open(self) -> Transaction:
         if self._tx is None:

@@ -10,6 +10,7 @@ from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, MatchedJob
 from domain.job import Job
+from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.user import Address, Preferences, User
 
 mapper_registry = registry(metadata=t.metadata)
@@ -35,6 +36,7 @@ def start_mappers() -> None:
         },
         exclude_properties=["entity_type"],
     )
+    _map_security()
 
 
 def _flush_after(parent: type) -> _RelationshipDeclared[Any]:
@@ -64,6 +66,13 @@ def _map_users() -> None:
             "preferences": relationship(Preferences, uselist=False, lazy="selectin", cascade="all, delete-orphan"),
         },
     )
+
+
+def _map_security() -> None:
+    # User.password_hash needs no entry: an imperative mapping maps every column of users by its name.
+    mapper_registry.map_imperatively(RefreshToken, t.refresh_tokens, properties={"_user": _flush_after(User)})
+    mapper_registry.map_imperatively(ApiKey, t.api_keys)
+    mapper_registry.map_imperatively(AuditEntry, t.audit_log)
 
 
 def _map_deliveries() -> None:

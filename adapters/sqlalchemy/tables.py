@@ -57,6 +57,7 @@ users = Table(
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("email_opt_in", Boolean, nullable=False, server_default=true()),
     Column("role", String(32), nullable=False, server_default="user"),
+    Column("password_hash", String),  # argon2id; NULL: the user has no password login
     *_timestamps(),
 )
 
@@ -243,3 +244,48 @@ user_actions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_user_actions_user_created", "user_id", "created_at"),
 )
+
+# Security records (0002). Token and key hashes are unique so a lookup by hash finds at most one row.
+# refresh_tokens.user_id is indexed because logging a user out everywhere updates by it.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("family_id", Uuid, nullable=False, index=True),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+
+# created_by has no foreign key: a key outlives the account of the admin who made it.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("key_hash", String, nullable=False, unique=True),
+    Column("permissions", Json, nullable=False),
+    Column("rate_limit_per_hour", Integer, nullable=False, server_default="1000"),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UtcDateTime),
+    Column("expires_at", UtcDateTime),
+    Column("created_by", Uuid),
+)
+
+# Append-only. No foreign key on actor_id: the trail must outlive the users it names.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("actor_id", Uuid),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("target_type", String, nullable=False),
+    Column("target_id", String),
+    Column("at", UtcDateTime, nullable=False),
+    Column("details", Json, nullable=False),
+)
+Index("ix_audit_log_at_desc", audit_log.c.at.desc())

@@ -15,6 +15,11 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from adapters.sqlalchemy.score_repository import SqlAlchemyScoreRepository
+from adapters.sqlalchemy.security_repositories import (
+    SqlAlchemyApiKeyRepository,
+    SqlAlchemyAuditRepository,
+    SqlAlchemyRefreshTokenRepository,
+)
 
 
 class SqlAlchemyUnitOfWork:
@@ -24,6 +29,9 @@ class SqlAlchemyUnitOfWork:
     campaigns: SqlAlchemyCampaignRepository
     deliveries: SqlAlchemyDeliveryRepository
     scores: SqlAlchemyScoreRepository
+    refresh_tokens: SqlAlchemyRefreshTokenRepository
+    api_keys: SqlAlchemyApiKeyRepository
+    audit: SqlAlchemyAuditRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -46,6 +54,9 @@ class SqlAlchemyUnitOfWork:
         self.campaigns = SqlAlchemyCampaignRepository(session)
         self.deliveries = SqlAlchemyDeliveryRepository(session)
         self.scores = SqlAlchemyScoreRepository(session)
+        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
+        self.api_keys = SqlAlchemyApiKeyRepository(session)
+        self.audit = SqlAlchemyAuditRepository(session)
         return self
 
     async def __aexit__(
