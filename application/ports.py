@@ -300,3 +300,41 @@ class NullProgress:
 
     def finish(self, stage: str) -> None:
         pass
+
+
+class PasswordHasher(Protocol):
+    """One-way password hashes (argon2id). Never logs or keeps the password."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when `password` matches; False (never an exception) for a wrong password or a broken hash."""
+        ...
+
+    def verify_dummy(self, password: str) -> None:
+        """Spend the time of one `verify`, for an unknown account, so timing does not tell it apart."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    role: str
+    expires_at: datetime
+    token_id: str
+
+
+class AccessTokens(Protocol):
+    """Short-lived signed bearer tokens (claims sub, role, exp, iat, jti)."""
+
+    def issue(self, user_id: uuid.UUID, role: str) -> AccessToken: ...
+    def read(self, token: str) -> AccessClaims | None:
+        """The claims of a valid, unexpired token signed by us; None for anything else."""
+        ...

@@ -16,19 +16,32 @@ from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
 from application.links import LinkSigner
 from application.mail_sending import SendOptions
 from application.ports import (
+    AccessTokens,
+    Cache,
     Clock,
     MailComposer,
     Mailer,
     NullProgress,
+    PasswordHasher,
     ProgressReporter,
     ReferenceData,
     UnitOfWork,
 )
+from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
+from application.use_cases.log_in import LogIn, LoginPolicy
+from application.use_cases.log_out import LogOut
 from application.use_cases.recommend_jobs import RecommendJobs
 from application.use_cases.record_action import RecordAction
+from application.use_cases.refresh_session import RefreshSession
+from application.use_cases.register_user import RegisterUser
 from application.use_cases.run_daily_mail import RunDailyMail
+from application.use_cases.set_home_address import SetHomeAddress
+from application.use_cases.set_preferences import SetPreferences
+from application.use_cases.show_job import ShowJob
+from application.use_cases.show_profile import ShowProfile
+from application.use_cases.update_profile import UpdateProfile
 from entrypoints.config import Settings, secret_key
 
 
@@ -87,9 +100,38 @@ class InfrastructureProvider(Provider):
         return SqlAlchemyUnitOfWork(session_factory)
 
 
+class SecurityProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        from adapters.security.argon2_hasher import Argon2PasswordHasher
+
+        return Argon2PasswordHasher()
+
+    @provide
+    def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
+        from adapters.security.jwt_tokens import JwtAccessTokens
+
+        return JwtAccessTokens(secret_key(settings), clock)
+
+    @provide
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy()
+
+    @provide
+    def cache(self) -> Cache:
+        # In-process: failed-login counts are per process until the Redis cache is wired in (MAILSCORE_REDIS_URL).
+        from adapters.cache.in_process import InProcessCache
+
+        return InProcessCache()
+
+
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers)
+    accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
+    profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
 
 
 def make_container(
@@ -99,6 +141,7 @@ def make_container(
     start_mappers()
     return make_async_container(
         InfrastructureProvider(),
+        SecurityProvider(),
         UseCaseProvider(),
         *overrides,
         context={Settings: settings, ProgressReporter: progress or NullProgress()},

@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar): app factory, DTOs, error mapping, auth guard, metrics, controllers."""

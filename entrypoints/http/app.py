@@ -1,0 +1,70 @@
+"""The Litestar app factory: one dishka container per app, built here and closed in the lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from dishka import Provider
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.config import Settings, load_settings
+from entrypoints.http.auth import CALLER_DEPENDENCY, permission_guard
+from entrypoints.http.controllers.accounts import AccountController
+from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.jobs import JobController
+from entrypoints.http.controllers.profile import ProfileController
+from entrypoints.http.controllers.system import health, metrics, ready
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.metrics import HttpMetrics
+from entrypoints.ioc import make_container
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
+    container = make_container(settings, LitestarProvider(), *override_providers)
+    http_metrics = HttpMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await container.close()  # dishka's Litestar integration does not close it
+
+    api = DishkaRouter(
+        API_PREFIX, route_handlers=[AccountController, ProfileController, JobController, AdminController]
+    )
+    system = DishkaRouter("/", route_handlers=[health, ready, metrics])
+    app = Litestar(
+        route_handlers=[Router("/", route_handlers=[api, system])],
+        guards=[permission_guard],
+        dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Mail Score API",
+            version="1.0.0",
+            description="Job matching for a Japanese part-time job site. Errors are RFC 9457 problem details.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
+        ),
+        debug=False,
+    )
+    setup_dishka(container, app)
+    app.asgi_handler = http_metrics.middleware(app.asgi_handler)  # outermost: sees 404s and error responses
+    return app
+
+
+def create_app_from_environment() -> Litestar:
+    """For uvicorn's --factory: settings read at start-up in each worker process."""
+    return create_app(load_settings())

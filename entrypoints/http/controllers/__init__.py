@@ -1,0 +1,1 @@
+"""Thin controllers: DTO in, use-case call, DTO out."""

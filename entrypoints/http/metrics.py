@@ -1,0 +1,54 @@
+"""Prometheus metrics: requests by method, route template and status, and a latency histogram.
+
+Each app has its own registry, so several apps (tests) in one process do not collide. The route label is
+the template (`/api/v1/jobs/{id:uuid}`), never the raw path, so the label set stays small.
+"""
+
+import time
+from typing import Any
+
+from litestar import Response
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+UNMATCHED = "<unmatched>"
+
+
+class HttpMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "mailscore_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "mailscore_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+        )  # fmt: skip
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        async def record(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            started = time.perf_counter()
+            status = 500
+
+            async def send_and_note(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_and_note)
+            finally:
+                route = scope.get("path_template") or UNMATCHED
+                method = scope.get("method", "?")
+                self.requests.labels(method, route, str(status)).inc()
+                self.latency.labels(method, route).observe(time.perf_counter() - started)
+
+        return record
+
+    def response(self) -> Response[Any]:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,157 @@
+"""HTTP DTOs: frozen msgspec Structs, camelCase on the wire, unknown fields refused."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["hanako@example.jp"])]
+Password = Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+Token = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+
+
+class Schema(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True, kw_only=True):
+    pass
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None
+
+
+class RegisterIn(Schema):
+    email: Email
+    password: Password
+    full_name: Name = ""
+
+
+class LoginIn(Schema):
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class RefreshIn(Schema):
+    refresh_token: Token
+
+
+class SessionOut(Schema):
+    access_token: str
+    token_type: str
+    expires_in: int  # seconds
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+class AddressOut(Schema):
+    postal_code: str | None
+    prefecture_code: str
+    prefecture: str
+    municipality_code: str | None
+    city: str
+    address_line: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+Availability = dict[str, list[Annotated[list[Annotated[str, msgspec.Meta(max_length=5)]], msgspec.Meta(
+    min_length=2, max_length=2)]]]  # fmt: skip
+
+
+class PreferencesBody(Schema):
+    job_types: Annotated[list[Annotated[str, msgspec.Meta(max_length=50)]], msgspec.Meta(max_length=30)] = []
+    industries: Annotated[list[Annotated[str, msgspec.Meta(max_length=10)]], msgspec.Meta(max_length=100)] = []
+    max_commute_minutes: Annotated[int, msgspec.Meta(ge=5, le=240)] | None = None
+    min_hourly_wage: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
+    availability: Availability = {}
+
+
+class ProfileOut(Schema):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    email_opt_in: bool
+    address: AddressOut | None
+    preferences: PreferencesBody | None
+
+
+class ProfilePatch(Schema):
+    """Fields left out (or null) stay as they are."""
+
+    full_name: Name | None = None
+    email_opt_in: bool | None = None
+
+
+class AddressIn(Schema):
+    postal_code: Annotated[str, msgspec.Meta(min_length=7, max_length=10, examples=["160-0022"])]
+    address_line: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class MatchOut(Schema):
+    job_id: uuid.UUID
+    title: str
+    company_name: str
+    hourly_wage: int
+    total: float
+    basic: float
+    seo: float
+    personalized: float
+    reasons: list[str]
+    distance_km: float | None
+    commute_minutes: float | None
+
+
+class MatchesOut(Schema):
+    items: list[MatchOut]
+    eligible: int
+
+
+class JobOut(Schema):
+    id: uuid.UUID
+    title: str
+    company_name: str
+    job_type: str
+    hourly_wage: int
+    prefecture: str
+    city: str
+    nearest_station: str | None
+    walking_minutes: int | None
+    description: str
+    industry: str | None
+    posted_at: datetime
+    expires_at: datetime | None
+    is_active: bool
+    generated: bool
+
+
+class ActionIn(Schema):
+    kind: Annotated[str, msgspec.Meta(max_length=20, examples=["view", "favorite", "apply", "dismiss"])]
+
+
+class ActionOut(Schema):
+    id: uuid.UUID
+    job_id: uuid.UUID
+    kind: str
+    occurred_at: datetime
+
+
+class HealthOut(Schema):
+    status: str
+
+
+class PingOut(Schema):
+    pong: bool
+    role: str

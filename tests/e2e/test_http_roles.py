@@ -1,0 +1,74 @@
+"""Every registered route, walked with no token and with each role: 401, 403 or through, per the table."""
+
+import uuid
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.in_memory import InMemoryStore
+from domain.roles import Role, has_permission
+from entrypoints.http.auth import PERMISSION
+from tests.e2e.test_http_support import account_with_role, client, store
+
+__all__ = ["client", "store"]  # fixtures
+
+# (method, path template) -> the permission it needs; None: public. A new route must be added here.
+ROUTES: dict[tuple[str, str], str | None] = {
+    ("POST", "/api/v1/auth/register"): None,
+    ("POST", "/api/v1/auth/login"): None,
+    ("POST", "/api/v1/auth/refresh"): None,
+    ("POST", "/api/v1/auth/logout"): None,
+    ("GET", "/api/v1/me"): "read:own_profile",
+    ("PATCH", "/api/v1/me"): "update:own_profile",
+    ("PUT", "/api/v1/me/address"): "update:own_profile",
+    ("PUT", "/api/v1/me/preferences"): "update:own_profile",
+    ("GET", "/api/v1/me/matches"): "read:matches",
+    ("GET", "/api/v1/jobs/{job_id:uuid}"): "read:jobs",
+    ("POST", "/api/v1/jobs/{job_id:uuid}/actions"): "read:jobs",
+    ("GET", "/api/v1/admin/ping"): "read:analytics",
+    ("GET", "/health"): None,
+    ("GET", "/ready"): None,
+    ("GET", "/metrics"): None,
+}
+CALLERS: list[Role | None] = [None, Role.USER, Role.EMPLOYER, Role.ADMIN, Role.SUPER_ADMIN]
+
+
+def registered_routes(client: TestClient) -> dict[tuple[str, str], str | None]:  # type: ignore[type-arg]
+    found: dict[tuple[str, str], str | None] = {}
+    for path, handlers in client.app.route_handler_method_map.items():
+        if path.startswith("/schema"):
+            continue
+        for method, handler in handlers.items():
+            if method not in ("OPTIONS", "HEAD"):
+                found[(method, path)] = handler.opt.get(PERMISSION)
+    return found
+
+
+def test_the_table_covers_every_route_with_the_permission_it_declares(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert registered_routes(client) == ROUTES
+
+
+@pytest.mark.parametrize("role", CALLERS, ids=lambda r: r.value if r else "anonymous")
+def test_each_route_answers_each_caller_as_the_table_says(
+    client: TestClient,
+    store: InMemoryStore,
+    role: Role | None,  # type: ignore[type-arg]
+) -> None:
+    headers = account_with_role(client, store, role) if role else {}
+    for (method, template), permission in ROUTES.items():
+        path = template.replace("{job_id:uuid}", str(uuid.uuid4()))
+        response = client.request(method, path, headers=headers, json={})
+        if permission is None:
+            allowed = True
+        elif role is None:
+            assert response.status_code == 401, (method, template, response.text)
+            continue
+        else:
+            allowed = has_permission(role, permission)
+        if allowed:
+            assert response.status_code not in (401, 403, 500), (method, template, role, response.text)
+        else:
+            assert response.status_code == 403, (method, template, role, response.text)
+        assert response.headers["content-type"].split(";")[0] in (
+            "application/json", "application/problem+json", "text/plain",
+        ), (method, template)  # fmt: skip

@@ -1,0 +1,112 @@
+"""Shared set-up for the HTTP tests (no tests here): the app on the in-memory storage, seeded jobs, logins."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dishka import Provider, Scope, provide
+from litestar.testing import TestClient
+
+from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.reference_data.loader import BundledReferenceData
+from adapters.security.argon2_hasher import Argon2PasswordHasher
+from application.ports import PasswordHasher, ReferenceData, UnitOfWork
+from domain.job import Job
+from domain.jst import end_of_day_jst
+from domain.roles import Role
+from domain.user import User
+from entrypoints.config import Settings
+from entrypoints.http.app import create_app
+
+PASSWORD = "correct horse battery"
+REFERENCE = BundledReferenceData()
+SHINJUKU = REFERENCE.postal_point("1600022")
+assert SHINJUKU is not None
+
+
+class InMemoryStorage(Provider):
+    def __init__(self, store: InMemoryStore) -> None:
+        super().__init__()
+        self.store = store
+
+    @provide(scope=Scope.REQUEST, override=True)
+    def uow(self) -> UnitOfWork:
+        return InMemoryUnitOfWork(self.store)
+
+    @provide(scope=Scope.APP, override=True)
+    def hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher.fast_for_tests()
+
+    @provide(scope=Scope.APP, override=True)
+    def reference(self) -> ReferenceData:
+        return REFERENCE
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'ready.sqlite3'}", secret_key="s" * 40,
+                    outbox_dir=tmp_path / "outbox")  # fmt: skip
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def client(tmp_path: Path, store: InMemoryStore) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    app = create_app(settings_for(tmp_path), InMemoryStorage(store))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def shinjuku_job(title: str, **overrides: object) -> Job:
+    today = datetime.now(UTC).date()
+    fields: dict[str, object] = dict(
+        id=uuid.uuid4(), title=title, company_name=f"{title}株式会社", job_type="カフェ", hourly_wage=1300,
+        prefecture_code="13", prefecture="東京都", city="新宿区", nearest_station="新宿",
+        posted_at=datetime.now(UTC) - timedelta(days=2), expires_at=end_of_day_jst(today + timedelta(days=20)),
+        latitude=SHINJUKU.point.latitude + 0.002, longitude=SHINJUKU.point.longitude, walking_minutes=5,
+    )  # fmt: skip
+    fields.update(overrides)
+    return Job(**fields)  # type: ignore[arg-type]
+
+
+def seed(store: InMemoryStore, *rows: Job | User) -> None:
+    import asyncio
+
+    async def add() -> None:
+        uow = InMemoryUnitOfWork(store)
+        async with uow:
+            for row in rows:
+                if isinstance(row, Job):
+                    await uow.jobs.add(row)
+                else:
+                    await uow.users.add(row)
+            await uow.commit()
+
+    asyncio.run(add())
+
+
+def register(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, object]:  # type: ignore[type-arg]
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "fullName": "山田 花子"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:  # type: ignore[type-arg]
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def account_with_role(client: TestClient, store: InMemoryStore, role: Role) -> dict[str, str]:  # type: ignore[type-arg]
+    """Register, set the role directly in storage (as `mailscore users grant` would), and log in."""
+    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.jp"
+    body = register(client, email)
+    user = store.users[uuid.UUID(str(body["id"]))]
+    user.role = role.value
+    return {"Authorization": f"Bearer {login(client, email)['accessToken']}"}
