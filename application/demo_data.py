@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from application.ports import ReferenceData
+from application.ports import ReferenceData, UnitOfWork
 from domain.action import Action, ActionKind
 from domain.campaign import Campaign
 from domain.job import Job
@@ -368,3 +368,16 @@ def _shares(weights: Sequence[float]) -> Floats:
 
 def _round_up_10(yen: int) -> int:
     return -(-yen // 10) * 10
+
+
+async def store_demo_data(uow: UnitOfWork, data: DemoData) -> None:
+    """Store a demo world in one transaction: the campaign, jobs, users and their actions."""
+    async with uow:
+        await uow.campaigns.add(data.campaign)
+        for job in data.jobs:
+            await uow.jobs.add(job)
+        for user in data.users:
+            await uow.users.add(user)
+        for action in data.actions:
+            await uow.actions.add(action)
+        await uow.commit()

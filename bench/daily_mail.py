@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.demo_data import build_demo_data
+from application.demo_data import build_demo_data, store_demo_data
 from application.ports import Clock, ReferenceData, UnitOfWork
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 from entrypoints.config import Settings
@@ -82,15 +82,8 @@ async def build_and_store(args: argparse.Namespace, settings: Settings) -> dict[
         timings["data build"] = time.perf_counter() - started
         timings["actions"] = len(data.actions)
         started = time.perf_counter()
-        async with container() as request, await request.get(UnitOfWork) as uow:  # type: ignore[attr-defined]
-            await uow.campaigns.add(data.campaign)
-            for job in data.jobs:
-                await uow.jobs.add(job)
-            for user in data.users:
-                await uow.users.add(user)
-            for action in data.actions:
-                await uow.actions.add(action)
-            await uow.commit()
+        async with container() as request:
+            await store_demo_data(await request.get(UnitOfWork), data)
         timings["store"] = time.perf_counter() - started
     finally:
         await container.close()

@@ -102,3 +102,20 @@ def test_one_daily_campaign(demo: DemoData) -> None:
 def test_empty_sizes(reference: BundledReferenceData) -> None:
     empty = build_demo_data(reference, users=0, jobs=0, seed=1, now=NOW)
     assert (empty.users, empty.jobs, empty.actions) == ([], [], [])
+
+
+async def test_store_demo_data_keeps_everything_in_one_transaction(reference: BundledReferenceData) -> None:
+    from adapters.in_memory import InMemoryUnitOfWork
+    from application.demo_data import store_demo_data
+    from domain.scoring.model import HISTORY_DAYS
+
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    data = build_demo_data(reference, 30, 40, 3, now)
+    uow = InMemoryUnitOfWork()
+    await store_demo_data(uow, data)
+    async with uow:
+        assert await uow.campaigns.by_name("daily") is not None
+        assert len(await uow.jobs.list_open(now)) == sum(1 for j in data.jobs if j.is_open_at(now))
+        assert len(await uow.users.list_audience()) == sum(1 for u in data.users if u.is_active and u.email_opt_in)
+        assert len(await uow.actions.events_since(now - timedelta(days=HISTORY_DAYS))) == len(data.actions)
+    assert uow.commits == 1
