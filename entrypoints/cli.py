@@ -43,6 +43,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port (1-65535): {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailscore", description="Job matching and the daily recommendation mail.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = mail_sub.add_parser("run", help="run (or resume) a campaign's mail for a JST date")
     run.add_argument("campaign")
     run.add_argument("--date", type=_date, help="JST date, default today")
+    serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=_positive, default=1)
+    users = sub.add_parser("users", help="accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    grant = users_sub.add_parser("grant", help="give an account a role (user, employer, admin, super_admin)")
+    grant.add_argument("email")
+    grant.add_argument("role")
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every migration")
@@ -82,6 +98,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
         return await commands.mail_run(args.campaign, args.date, settings, console)
     if args.command == "db":
         return await commands.db_upgrade(settings, console)
+    if args.command == "users":
+        return await commands.grant_role(args.email, args.role, settings, console)
     raise AssertionError(args.command)
 
 
@@ -91,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, soft_wrap=True)
     try:
         settings = load_settings()
+        if args.command == "serve":  # uvicorn runs its own event loop(s)
+            from entrypoints import commands
+
+            return commands.serve(args.host, args.port, args.workers, settings, console)
         return asyncio.run(dispatch(args, settings, console))
     except (ConfigError, InvalidInput) as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)

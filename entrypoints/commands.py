@@ -172,3 +172,34 @@ async def import_file(kind: str, path: Path, settings: Settings, console: Consol
         highlight=False,
     )
     return 2 if report.errors else 0
+
+
+def serve(host: str, port: int, workers: int, settings: Settings, console: Console) -> int:
+    """Run the HTTP API. Each uvicorn worker builds its own app (and container) from the environment."""
+    import asyncio
+
+    import uvicorn
+
+    if settings.database_url.startswith("sqlite"):  # embedded mode: make sure the schema is there
+        from adapters.sqlalchemy.migrate import upgrade
+
+        asyncio.run(upgrade(settings.database_url))
+    console.print(f"serving the HTTP API on http://{host}:{port} ({_safe_url(settings.database_url)})")
+    uvicorn.run(
+        "entrypoints.http.app:create_app_from_environment", factory=True, host=host, port=port, workers=workers,
+        log_level="info", proxy_headers=False,
+    )  # fmt: skip
+    return 0
+
+
+async def grant_role(email: str, role: str, settings: Settings, console: Console) -> int:
+    from application.use_cases.grant_role import GrantRole, GrantRoleCommand
+
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            user = await (await request.get(GrantRole))(GrantRoleCommand(email, role))
+    finally:
+        await container.close()
+    console.print(f"{user.email} ({user.id}) now has the role {user.role}", highlight=False)
+    return 0

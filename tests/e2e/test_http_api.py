@@ -1,11 +1,25 @@
 """The HTTP API end to end on the in-memory storage: accounts, profile, matches, errors, metrics."""
 
 import uuid
+from pathlib import Path
 
+from dishka import Provider, Scope, provide
 from litestar.testing import TestClient
 
 from adapters.in_memory import InMemoryStore
-from tests.e2e.test_http_support import PASSWORD, client, login, register, seed, shinjuku_job, store
+from application.use_cases.show_job import ShowJob
+from entrypoints.http.app import create_app
+from tests.e2e.test_http_support import (
+    PASSWORD,
+    InMemoryStorage,
+    client,
+    login,
+    register,
+    seed,
+    settings_for,
+    shinjuku_job,
+    store,
+)
 
 __all__ = ["client", "store"]  # fixtures
 PROBLEM = "application/problem+json"
@@ -200,3 +214,33 @@ def test_health_ready_metrics_and_schema(client: TestClient) -> None:  # type: i
     assert "/api/v1/me/matches" in schema["paths"]
     assert "/health" in schema["paths"]
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+
+
+def test_ready_is_a_503_problem_when_the_database_is_down(tmp_path: Path, store: InMemoryStore) -> None:
+    (tmp_path / "not-a-dir").write_text("a file where the database folder should be")
+    settings = settings_for(tmp_path).with_overrides(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/not-a-dir/db.sqlite3"
+    )
+    with TestClient(create_app(settings, InMemoryStorage(store))) as down:
+        assert down.get("/health").status_code == 200
+        response = down.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["type"].endswith("/storage-unavailable")
+        assert "not-a-dir" not in response.text
+
+
+class BrokenShowJob(Provider):
+    @provide(scope=Scope.REQUEST, override=True)
+    def show_job(self) -> ShowJob:
+        raise RuntimeError("password=hunter2 at /srv/secret.py line 12")
+
+
+def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(tmp_path: Path, store: InMemoryStore) -> None:
+    with TestClient(create_app(settings_for(tmp_path), InMemoryStorage(store), BrokenShowJob())) as broken:
+        register(broken, "boom@example.jp")
+        response = broken.get(f"/api/v1/jobs/{uuid.uuid4()}", headers=bearer(login(broken, "boom@example.jp")))
+        assert response.status_code == 500
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert response.json()["type"].endswith("/internal")
+        assert "hunter2" not in response.text
+        assert "secret" not in response.text

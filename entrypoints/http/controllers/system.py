@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka
 from litestar import Response, get
 from litestar.di import NamedDependency
@@ -20,8 +21,9 @@ async def health() -> HealthOut:
 
 
 @get("/ready", tags=["system"], summary="Readiness: the database answers `SELECT 1`", responses=problems(503))
-async def ready(engine: FromDishka[AsyncEngine]) -> HealthOut:
+async def ready(container: FromDishka[AsyncContainer]) -> HealthOut:
     try:
+        engine = await container.get(AsyncEngine)  # inside the try: making the engine may fail too
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:  # any driver or network failure means "not ready"
