@@ -120,11 +120,22 @@ class SecurityProvider(Provider):
         return LoginPolicy()
 
     @provide
-    def cache(self) -> Cache:
-        # In-process: failed-login counts are per process until the Redis cache is wired in (MAILSCORE_REDIS_URL).
-        from adapters.cache.in_process import InProcessCache
+    async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
+        # Without Redis the cache (and so the failed-login counts) is per process.
+        if settings.redis_url is None:
+            from adapters.cache.in_process import InProcessCache
 
-        return InProcessCache()
+            yield InProcessCache()
+            return
+        from redis.asyncio import Redis
+
+        from adapters.cache.redis_store import RedisCache
+
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            yield RedisCache(redis, prefix="mailscore:cache:")
+        finally:
+            await redis.aclose()
 
 
 class UseCaseProvider(Provider):

@@ -7,6 +7,7 @@ key is locked for 15 minutes (TooManyAttempts, even with the right password). A 
 count. A success opens a new refresh-token family.
 """
 
+import asyncio
 import json
 import math
 import uuid
@@ -106,18 +107,26 @@ class LogIn:
             raise TooManyAttempts(wait)
         async with self._uow as uow:
             user = await uow.users.by_email(email)
-            if user is None or user.password_hash is None or not user.is_active:
-                self._hasher.verify_dummy(command.password)
-                ok = False
-            else:
-                ok = self._hasher.verify(user.password_hash, command.password)
-            if not ok or user is None:
-                await uow.rollback()
-                await self._failures.record_failure(keys, now)
+        # Hashing is slow on purpose: it runs off the event loop and outside any transaction.
+        if user is None or user.password_hash is None or not user.is_active:
+            await asyncio.to_thread(self._hasher.verify_dummy, command.password)
+            await self._failures.record_failure(keys, now)
+            raise NotAuthorized(INVALID_LOGIN)
+        known_hash = user.password_hash
+        if not await asyncio.to_thread(self._hasher.verify, known_hash, command.password):
+            await self._failures.record_failure(keys, now)
+            raise NotAuthorized(INVALID_LOGIN)
+        new_hash = None
+        if self._hasher.needs_rehash(known_hash):
+            new_hash = await asyncio.to_thread(self._hasher.hash, command.password)
+        async with self._uow as uow:
+            current = await uow.users.get(user.id)
+            # The password or the account may have changed while we were hashing.
+            if current is None or not current.is_active or current.password_hash != known_hash:
                 raise NotAuthorized(INVALID_LOGIN)
-            if self._hasher.needs_rehash(user.password_hash or ""):
-                user.password_hash = self._hasher.hash(command.password)
-            session = await open_session(uow, self._tokens, user, uuid.uuid4(), now)
+            if new_hash is not None:
+                current.password_hash = new_hash
+            session = await open_session(uow, self._tokens, current, uuid.uuid4(), now)
             await uow.commit()
         await self._failures.clear(email_key)
         return session

@@ -5,6 +5,7 @@ from litestar import Controller, Request, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from adapters.cache.client_ip import client_ip
 from application.sessions import Session
 from application.use_cases.log_in import LogIn, LoginCommand
 from application.use_cases.log_out import LogOut, LogOutCommand
@@ -49,7 +50,8 @@ class AccountController(Controller):
         responses=problems(400, 401, 429),
     )
     async def login(self, data: JSONBody[LoginIn], request: Request, use_case: FromDishka[LogIn]) -> SessionOut:
-        client = request.client.host if request.client else "unknown"
+        # No proxy is trusted yet (no setting for it): behind a load balancer this is the balancer's address.
+        client = client_ip(request.client.host if request.client else None, None, ())
         return session_out(await use_case(LoginCommand(data.email, data.password, client)))
 
     @post(
