@@ -12,6 +12,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 UNMATCHED = "<unmatched>"
+# The method comes from the client: anything else is one label value, so no one can grow the label set.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class HttpMetrics:
@@ -44,7 +46,8 @@ class HttpMetrics:
                 await app(scope, receive, send_and_note)
             finally:
                 route = scope.get("path_template") or UNMATCHED
-                method = scope.get("method", "?")
+                method = scope.get("method", "")
+                method = method if method in KNOWN_METHODS else "OTHER"
                 self.requests.labels(method, route, str(status)).inc()
                 self.latency.labels(method, route).observe(time.perf_counter() - started)
 

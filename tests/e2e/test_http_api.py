@@ -206,7 +206,9 @@ def test_health_ready_metrics_and_schema(client: TestClient) -> None:  # type: i
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").json() == {"status": "ready"}
     client.get("/no/such/route")
+    client.request("BREW", "/no/such/route")
     text = client.get("/metrics").text
+    assert 'method="OTHER",route="<unmatched>"' in text
     assert 'mailscore_http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
     assert 'route="<unmatched>",status="404"' in text
     assert "mailscore_http_request_duration_seconds_bucket" in text

@@ -72,3 +72,15 @@ def test_each_route_answers_each_caller_as_the_table_says(
         assert response.headers["content-type"].split(";")[0] in (
             "application/json", "application/problem+json", "text/plain",
         ), (method, template)  # fmt: skip
+
+
+def test_every_route_is_documented_with_its_security_and_problems(client: TestClient) -> None:  # type: ignore[type-arg]
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    for (method, template), permission in ROUTES.items():
+        operation = paths[template.replace(":uuid", "")][method.lower()]
+        assert operation.get("summary"), (method, template)
+        if permission is not None:
+            assert operation["security"] == [{"BearerToken": []}], (method, template)
+            assert {"401", "403"} <= set(operation["responses"]), (method, template)
+            problem = operation["responses"]["401"]["content"]
+            assert "application/problem+json" in problem, (method, template)
