@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from application.demo_data import build_demo_data
+from application.demo_data import build_demo_data, store_demo_data
 from application.ports import Clock, ReferenceData, UnitOfWork
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
@@ -73,15 +73,8 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
         data = build_demo_data(reference, args.users, args.jobs, args.seed, clock.now())
         timings["demo data built"] = time.perf_counter() - started
         started = time.perf_counter()
-        async with container() as request, await request.get(UnitOfWork) as uow:  # type: ignore[attr-defined]
-            await uow.campaigns.add(data.campaign)
-            for job in data.jobs:
-                await uow.jobs.add(job)
-            for user in data.users:
-                await uow.users.add(user)
-            for action in data.actions:
-                await uow.actions.add(action)
-            await uow.commit()
+        async with container() as request:
+            await store_demo_data(await request.get(UnitOfWork), data)
         timings["demo data stored"] = time.perf_counter() - started
         async with container() as request:
             run = await request.get(RunDailyMail)
