@@ -24,7 +24,7 @@ from application.ports import (
     UnitOfWork,
 )  # fmt: skip
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import Delivery, message_id_for
+from domain.delivery import Delivery, SkipReason, message_id_for
 from domain.job import Job
 from domain.user import User
 
@@ -122,24 +122,41 @@ class RunSender:
 
     async def _send_batch(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
                           stats: SendStats) -> None:  # fmt: skip
+        """Send a claimed batch. Checked again at send time, since planning may be hours old: a user who
+        opted out or was deactivated is skipped; jobs that closed are left out, and a mail left with no
+        job is skipped. A mail that cannot be composed fails alone; it never stops the run."""
         async with self._uow as uow:
             users = await uow.users.get_many({d.user_id for d in batch})
             jobs = await uow.jobs.get_many({m.job_id for d in batch for m in d.matches})
         now = self._clock.now()
+        open_jobs = {job_id: job for job_id, job in jobs.items() if job.is_open_at(now)}
         mails: list[OutgoingMail] = []
         errors: dict[uuid.UUID, MailDeliveryError | None] = {}
+        skipped: dict[uuid.UUID, str] = {}
         for d in batch:
             user = users.get(d.user_id)
+            if user is None or not user.is_active:
+                skipped[d.id] = SkipReason.INACTIVE.value
+                continue
+            if not user.email_opt_in:
+                skipped[d.id] = SkipReason.OPTED_OUT.value
+                continue
+            d.matches = [m for m in d.matches if m.job_id in open_jobs]
+            if not d.matches:
+                skipped[d.id] = SkipReason.NO_NEW_MATCHES.value
+                continue
             try:
-                if user is None or any(m.job_id not in jobs for m in d.matches):
-                    raise MailDeliveryError("user or job no longer exists", permanent=True)
                 mails.append(self._composer.compose(
-                    mail_context(d, user, jobs, campaign, run.run_date, now, self._options)))  # fmt: skip
-            except MailDeliveryError as exc:
-                errors[d.id] = exc
+                    mail_context(d, user, open_jobs, campaign, run.run_date, now, self._options)))  # fmt: skip
+            except Exception as exc:  # a bad address or template fails this mail, not the run
+                errors[d.id] = MailDeliveryError(f"cannot compose: {exc}", permanent=True)
         errors.update(await self._mailer.send_many(mails))
         subjects = {m.delivery_id: (m.subject, m.message_id) for m in mails}
+        temporary = 0
         for d in batch:
+            if d.id in skipped:
+                d.mark_skipped(skipped[d.id])
+                continue
             d.attempts += 1
             error = errors.get(d.id)
             if error is None:
@@ -150,7 +167,19 @@ class RunSender:
                 d.mark_failed(str(error))
                 stats.failed += 1
                 stats.failures[str(error)] = stats.failures.get(str(error), 0) + 1
-            # a temporary failure under the attempt limit stays pending and is claimed again
+            else:  # stays pending, to be claimed again
+                temporary += 1
         async with self._uow as uow:
             await uow.deliveries.save_outcomes(batch)
             await uow.commit()
+        if mails and temporary == len(mails):
+            raise RelayUnavailable(temporary)
+
+
+class RelayUnavailable(Exception):
+    """Every mail of a batch failed for a temporary reason: the relay is down. The run stops with the rest
+    left pending, instead of spending every delivery's attempts in a few seconds; run it again later."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(f"the mail relay refused a whole batch for now ({pending} mails left pending); "
+                         "run the same command again later to resume")  # fmt: skip

@@ -11,8 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
-from domain.errors import DomainError, InvalidInput
+from adapters.sqlalchemy.errors import StorageError
+from domain.errors import DomainError
 from entrypoints.config import ConfigError, Settings, load_settings
 
 EXIT_BAD_INPUT = 2
@@ -114,21 +116,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return commands.serve(args.host, args.port, args.workers, settings, console)
         return asyncio.run(dispatch(args, settings, console))
-    except (ConfigError, InvalidInput) as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        return EXIT_BAD_INPUT
-    except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    except (ConfigError, DomainError) as exc:
+        _error(err, str(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume")
         return 130
+    except StorageError as exc:
+        _error(err, f"database: {storage_problem(exc)}")
+        return EXIT_FAILURE
     except Exception as exc:  # a last line of defence: one line, not a traceback, unless asked for
         if os.environ.get("MAILSCORE_DEBUG"):
             traceback.print_exc()
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", markup=True, highlight=False)
+        _error(err, f"{type(exc).__name__}: {exc}")
         return EXIT_FAILURE
 
+
+def _error(err: Console, message: str) -> None:
+    """One line on stderr. The message is data (a file name, a job title, a server's reply): never markup."""
+    first_line = message.strip().splitlines()[0] if message.strip() else message
+    err.print(Text("error: ", style="red") + Text(first_line), highlight=False)
+
+
+def storage_problem(exc: StorageError) -> str:
+    """The database's complaint in one line, with a hint when the schema is missing."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = text.split("[SQL:")[0].strip()
+    if "no such table" in text or "does not exist" in text:
+        return f"{text} (is the schema there? run `mailscore db upgrade`, or point MAILSCORE_DATABASE_URL at it)"
+    return text
 
 if __name__ == "__main__":
     sys.exit(main())

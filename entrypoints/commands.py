@@ -1,6 +1,5 @@
 """What each `mailscore` command does, on a container built once for the command."""
 
-import shutil
 import time
 import uuid
 from argparse import Namespace
@@ -9,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from application.demo_data import build_demo_data, store_demo_data
 from application.ports import Clock, ReferenceData, UnitOfWork
@@ -49,9 +49,10 @@ def _fresh_demo_paths(args: Namespace, settings: Settings) -> Settings:
             Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
         database = f"sqlite+aiosqlite:///{DEMO_DATABASE}"
     outbox = args.outbox or settings.outbox_dir
-    if outbox.exists():
-        shutil.rmtree(outbox)
-    outbox.mkdir(parents=True)
+    # Only the mails a previous demo left: never the folder, which may be someone's real outbox.
+    outbox.mkdir(parents=True, exist_ok=True)
+    for old_mail in outbox.glob("*.eml"):
+        old_mail.unlink()
     return settings.with_overrides(database_url=database, outbox_dir=outbox)
 
 
@@ -108,14 +109,14 @@ async def _show_sample(container: object, summary: RunSummary, console: Console)
 
 
 def _print_recommendation(console: Console, who: str, user_id: uuid.UUID, jobs: list) -> None:  # type: ignore[type-arg]
-    table = Table(title=f"Top matches for {who} ({user_id})")
+    table = Table(title=Text(f"Top matches for {who} ({user_id})"))
     for column in ("#", "total", "basic", "seo", "pers.", "job", "reasons"):
         table.add_column(column)
     for rank, item in enumerate(jobs, start=1):
         s = item.score
         table.add_row(
             str(rank), f"{s.total:.1f}", f"{s.basic:.1f}", f"{s.seo:.1f}", f"{s.personalized:.1f}",
-            f"{item.job.title}\n{item.job.company_name}", "\n".join(item.reasons),
+            Text(f"{item.job.title}\n{item.job.company_name}"), Text("\n".join(item.reasons)),
         )  # fmt: skip
     console.print(table)
     console.print("通勤時間は郵便番号の代表点と駅からの推定です (commute minutes are estimates).", style="dim")

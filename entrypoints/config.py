@@ -13,6 +13,11 @@ from urllib.parse import urlsplit
 
 DEFAULT_HOME = Path("var")
 MIN_SECRET_LENGTH = 32
+URL_SCHEMES: dict[str, frozenset[str]] = {
+    "database_url": frozenset({"sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg", "postgres"}),
+    "redis_url": frozenset({"redis", "rediss", "unix"}),
+    "smtp_url": frozenset({"smtp", "smtp+starttls", "smtps"}),
+}
 
 
 class ConfigError(Exception):
@@ -66,9 +71,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         return value.strip() if value and value.strip() else None
 
     values: dict[str, Any] = {}
-    for name in ("database_url", "redis_url", "smtp_url", "sender_name"):
+    for name, schemes in URL_SCHEMES.items():
         if (raw := get(name)) is not None:
+            scheme = urlsplit(raw).scheme.lower()
+            if scheme not in schemes:
+                allowed = ", ".join(sorted(schemes))
+                raise ConfigError(f"MAILSCORE_{name.upper()}: scheme {scheme or '(none)'!r} is not one of {allowed}")
             values[name] = raw
+    if (raw := get("sender_name")) is not None:
+        values["sender_name"] = raw
     if (raw := get("sender_address")) is not None:
         if "@" not in raw or raw.startswith("@") or raw.endswith("@"):
             raise ConfigError(f"MAILSCORE_SENDER_ADDRESS: not an email address: {raw!r}")

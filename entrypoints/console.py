@@ -3,6 +3,7 @@
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from application.use_cases.run_daily_mail import RunSummary
 
@@ -60,5 +61,5 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         ("time: rendering + sending", f"{send.seconds:.2f} s"),
     ]
     for label, value in rows:
-        table.add_row(label, value)
+        table.add_row(Text(label), value)  # reasons can carry a server's text: never markup
     console.print(table)

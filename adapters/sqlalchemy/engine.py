@@ -30,6 +30,8 @@ def create_engine(url: str | URL, *, echo: bool = False, **engine_args: Any) -> 
     # msgspec parses JSON several times faster than the json module; it matters for 100k-row reads.
     engine_args.setdefault("json_deserializer", msgspec.json.decode)
     engine_args.setdefault("json_serializer", _json_text)
+    # Errors and logs must not carry bound values: emails, password and token hashes.
+    engine_args.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo, engine_args)
     if parsed.drivername != "postgresql+asyncpg":

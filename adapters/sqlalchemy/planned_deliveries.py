@@ -93,8 +93,8 @@ async def _present(session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID
 
 
 _SQLITE_INSERT_DELIVERIES = (
-    f"INSERT OR IGNORE INTO email_logs ({', '.join(name for name, _ in _DELIVERY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_DELIVERY_COLUMNS))})"
+    f"INSERT INTO email_logs ({', '.join(name for name, _ in _DELIVERY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_DELIVERY_COLUMNS))}) ON CONFLICT DO NOTHING"
 )
 _SQLITE_INSERT_MATCHES = (
     f"INSERT INTO matching_results ({', '.join(_MATCH_COLUMNS)}) VALUES ({', '.join('?' * len(_MATCH_COLUMNS))})"
@@ -111,7 +111,7 @@ async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
             datetime_text(v["created_at"]), datetime_text(v["sent_at"]), datetime_text(v["opened_at"]),
             datetime_text(v["clicked_at"]),
         ))  # fmt: skip
-    # Inserted: the ids present after INSERT OR IGNORE that were not before (a row met an existing
+    # Inserted: the ids present after the insert that were not before (a row met an existing
     # (run, user), or is being submitted again, when its id was there already or never appears).
     ids = [uuid.UUID(hex=row[0]) for row in rows]
     before = await _present(session, ids)

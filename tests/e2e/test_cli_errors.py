@@ -66,3 +66,27 @@ def test_a_bad_setting_names_the_variable(cli) -> None:  # type: ignore[no-untyp
     done = cli("mail", "run", "daily", MAILSCORE_SECRET_KEY="short")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: MAILSCORE_SECRET_KEY: must be at least 32 characters"
+
+
+def test_a_bad_database_url_names_the_variable(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli("mail", "run", "daily", MAILSCORE_DATABASE_URL="mysql://root@127.0.0.1/x")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: MAILSCORE_DATABASE_URL: scheme 'mysql' is not one of")
+
+
+def test_data_in_an_error_is_never_taken_for_markup(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli("mail", "run", "[bold]x[/x]")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: campaign not found: [bold]x[/x]"
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_schema_is_one_line_with_a_hint(tmp_path: Path) -> None:
+    env = {**os.environ, "MAILSCORE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}",
+           "MAILSCORE_SECRET_KEY": "x" * 40, "PYTHONPATH": str(ROOT)}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "mail", "run", "daily"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert "no such table" in done.stderr
+    assert "mailscore db upgrade" in done.stderr

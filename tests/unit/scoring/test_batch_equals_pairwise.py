@@ -91,7 +91,10 @@ def test_batch_scores_and_ranks_like_the_pairwise_path(jobs, users, data) -> Non
                 assert abs(getattr(want, field) - getattr(have, field)) < 1e-9
             assert 0.0 <= have.total <= 100.0
             assert want.cold_start == have.cold_start
-            assert (want.commute_minutes is None) == (have.commute_minutes is None)
+            for field in ("distance_km", "commute_minutes"):  # the mail's 「約N分」 comes from these
+                a, b = getattr(want, field), getattr(have, field)
+                assert (a is None) == (b is None)
+                assert a is None or abs(a - b) < 1e-9
 
 
 def test_unknown_ids_in_signals_are_ignored() -> None:
