@@ -180,6 +180,9 @@ def factor_values(u: UserChunk, t: JobTable, at: Layout) -> tuple[dict[str, F64]
     own = at.sparse(u.interest, n_users, n_jobs)
     values["job_interest"] = _affinity(own, JOB_INTEREST_SCALE)
     values["similar_users"] = _affinity(at.sparse(u.similar, n_users, n_jobs) - own, SIMILAR_SCALE)
+    cold = at.user(u.cold)
+    for name in PERSONAL_WEIGHTS:  # no history: the neutral value (see pairwise.score_pair)
+        values[name] = np.where(cold, NEUTRAL, values[name])
     excluded = (
         ~at.job(t.eligible)
         | (wage < np.where(np.isnan(m), -np.inf, m))

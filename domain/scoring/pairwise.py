@@ -20,6 +20,7 @@ from domain.scoring.model import (
     JOB_TYPE_MATCH,
     JOB_TYPE_OTHER,
     NEUTRAL,
+    PERSONAL_WEIGHTS,
     SIMILAR_SCALE,
     WAGE_FULL_MARGIN,
     ScoreBreakdown,
@@ -132,6 +133,9 @@ def score_pair(
     values["job_interest"] = _affinity(own, JOB_INTEREST_SCALE)
     values["similar_users"] = _affinity(similar.get(job.id, 0.0) - own, SIMILAR_SCALE)
     cold = not profile.has_history
+    if cold:  # no history: the defined neutral value, whatever similar users did (its weight moves anyway)
+        for name in PERSONAL_WEIGHTS:
+            values[name] = NEUTRAL
     w = ctx.weights
     flat, points, basic, seo, personalized, total = build_factors(
         values, total_weights(w.basic, w.seo, w.personalized, cold)
