@@ -2,8 +2,11 @@
 
 Rules:
 - A run is (campaign, JST date). Running it again resumes it; two processes at once share it. Each user of
-  the audience (active, opted in) ends with exactly one delivery for the run and gets at most one mail.
-- Scoring uses the run's own start time, so every process plans from the same moment.
+  the audience (active, opted in) ends with exactly one delivery for the run. A mail is sent once; only a
+  crash between the relay's acceptance and its record can send it again, with the same Message-ID.
+- Scoring happens at the campaign's hour on the run's date (or at the run's first start, if later), so every
+  process plans from the same moment and a run prepared ahead sees that day's jobs and minimum wages.
+- Opt-outs, deactivations and closed jobs are checked again when sending.
 - Never sent: jobs closed or expired, below the legal minimum wage in force, below the user's wish, out of
   reach, applied to or dismissed, or mailed to this user within the campaign's resend window.
 - A user with nothing new gets no mail: the delivery is skipped with the reason.
@@ -12,7 +15,7 @@ Rules:
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from application.mail_planning import (
     PLAN_CHUNK_USERS,
@@ -36,7 +39,7 @@ from application.ports import (
 )  # fmt: skip
 from domain.campaign import Campaign, CampaignRun, RunStatus
 from domain.errors import NotFound
-from domain.jst import as_utc, jst_date
+from domain.jst import as_utc, at_jst, jst_date
 from domain.scoring.batch import spatial_order
 
 
@@ -61,6 +64,14 @@ class RunSummary:
     @property
     def pairs_per_second(self) -> float:
         return self.plan.pairs_total / self.plan.scoring_seconds if self.plan.scoring_seconds else 0.0
+
+
+def scoring_moment_for(campaign: Campaign, run: CampaignRun, now: datetime) -> datetime:
+    """The moment a run scores at: the campaign's hour on the run's JST date, or the run's first start if
+    later. Every process computes the same moment, and a run prepared ahead for date D sees D's jobs and
+    D's legal minimum wages, not today's."""
+    started = as_utc(run.started_at or now)
+    return max(started, at_jst(run.run_date, campaign.send_hour_jst))
 
 
 class RunDailyMail:
@@ -98,7 +109,7 @@ class RunDailyMail:
         """Score a chunk in a worker thread while the previous chunk is written: the database works on
         its own core meanwhile. Only one database operation is ever in flight on the unit of work."""
         started = time.perf_counter()
-        scoring_moment = as_utc(run.started_at or self._clock.now())
+        scoring_moment = scoring_moment_for(campaign, run, self._clock.now())
         async with self._uow as uow:
             state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
