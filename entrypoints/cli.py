@@ -52,6 +52,15 @@ def _port(text: str) -> int:
     return value
 
 
+def _weights(text: str) -> tuple[float, float, float]:
+    parts = text.split(",")
+    try:
+        basic, seo, personalized = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"three numbers basic,seo,personalized expected: {text!r}") from None
+    return basic, seo, personalized
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailscore", description="Job matching and the daily recommendation mail.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--workers", type=_positive, default=1)
+    campaign = sub.add_parser("campaign", help="campaigns")
+    campaign_sub = campaign.add_subparsers(dest="campaign_command", required=True)
+    create = campaign_sub.add_parser("create", help="create a campaign (e.g. `daily`) with its settings")
+    create.add_argument("name")
+    create.add_argument("--jobs-per-mail", type=_positive, default=10)
+    create.add_argument("--per-company-cap", type=_positive, default=2)
+    create.add_argument("--resend-window-days", type=int, default=14)
+    create.add_argument("--send-hour", type=int, default=8, help="hour of the day in JST (0-23)")
+    create.add_argument("--weights", type=_weights, default=(0.5, 0.2, 0.3), help="basic,seo,personalized")
     users = sub.add_parser("users", help="accounts")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     grant = users_sub.add_parser("grant", help="give an account a role (user, employer, admin, super_admin)")
@@ -100,6 +118,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
         return await commands.mail_run(args.campaign, args.date, settings, console)
     if args.command == "db":
         return await commands.db_upgrade(settings, console)
+    if args.command == "campaign":
+        return await commands.create_campaign(args, settings, console)
     if args.command == "users":
         return await commands.grant_role(args.email, args.role, settings, console)
     raise AssertionError(args.command)

@@ -197,3 +197,20 @@ async def grant_role(email: str, role: str, settings: Settings, console: Console
         await container.close()
     console.print(f"{user.email} ({user.id}) now has the role {user.role}", highlight=False)
     return 0
+
+
+async def create_campaign(args: Namespace, settings: Settings, console: Console) -> int:
+    from application.use_cases.create_campaign import CreateCampaign, CreateCampaignCommand
+
+    command = CreateCampaignCommand(
+        args.name, args.jobs_per_mail, args.per_company_cap, args.resend_window_days, args.send_hour, args.weights
+    )
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            campaign = await (await request.get(CreateCampaign))(command)
+    finally:
+        await container.close()
+    console.print(Text(f"campaign {campaign.name} created ({campaign.id}): {campaign.jobs_per_mail} jobs a mail, "
+                       f"at {campaign.send_hour_jst}:00 JST"))  # fmt: skip
+    return 0

@@ -89,6 +89,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name in ("outbox_dir", "minimum_wage_dir"):
         if (raw := get(name)) is not None:
             values[name] = Path(raw)
+    if "minimum_wage_dir" in values and not values["minimum_wage_dir"].is_dir():
+        raise ConfigError(f"MAILSCORE_MINIMUM_WAGE_DIR: not a directory: {values['minimum_wage_dir']}")
+    if "smtp_url" in values:
+        _check_smtp_url(values["smtp_url"])
     if (raw := get("claim_timeout_seconds")) is not None:
         values["claim_timeout_seconds"] = float(_positive("claim_timeout_seconds", raw, float))
     if (raw := get("send_batch_size")) is not None:
@@ -98,6 +102,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
         values["secret_key"] = raw
     return Settings(**values)
+
+
+def _check_smtp_url(url: str) -> None:
+    from adapters.mail.smtp import SmtpSettings  # the parser that will use it, so both agree
+
+    try:
+        SmtpSettings.from_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"MAILSCORE_SMTP_URL: {exc}") from None
+
+
+def usable_outbox(directory: Path) -> Path:
+    """The outbox folder, created if missing; a folder that cannot be written stops the command at once."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"MAILSCORE_OUTBOX_DIR: cannot write to {directory}: {exc.strerror or exc}") from None
+    return directory
 
 
 def secret_key(settings: Settings, home: Path = DEFAULT_HOME) -> bytes:

@@ -27,6 +27,7 @@ from application.ports import (
     ReferenceData,
     UnitOfWork,
 )
+from application.use_cases.create_campaign import CreateCampaign
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
@@ -42,7 +43,7 @@ from application.use_cases.set_preferences import SetPreferences
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.update_profile import UpdateProfile
-from entrypoints.config import Settings, secret_key
+from entrypoints.config import Settings, secret_key, usable_outbox
 
 
 class InfrastructureProvider(Provider):
@@ -77,7 +78,7 @@ class InfrastructureProvider(Provider):
         else:
             from adapters.mail.outbox import OutboxMailer
 
-            mailer = OutboxMailer(settings.outbox_dir)
+            mailer = OutboxMailer(usable_outbox(settings.outbox_dir))
         yield mailer
         await mailer.close()
 
@@ -140,7 +141,7 @@ class SecurityProvider(Provider):
 
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
-    use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers)
+    use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
 

@@ -1,0 +1,62 @@
+"""Create a campaign (the daily mail's settings).
+
+Rules: the name is unique and not blank; 1 to 50 jobs per mail; a per-company cap of at least 1; a resend
+window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative, basic + seo > 0.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from application.ports import Clock, UnitOfWork
+from domain.campaign import Campaign, ScoreWeights
+from domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class CreateCampaignCommand:
+    name: str
+    jobs_per_mail: int = 10
+    per_company_cap: int = 2
+    resend_window_days: int = 14
+    send_hour_jst: int = 8
+    weights: tuple[float, float, float] = (0.5, 0.2, 0.3)
+
+
+def _check(command: CreateCampaignCommand) -> ScoreWeights:
+    ranges = {
+        "jobs_per_mail": (command.jobs_per_mail, 1, 50),
+        "per_company_cap": (command.per_company_cap, 1, 50),
+        "resend_window_days": (command.resend_window_days, 0, 365),
+        "send_hour_jst": (command.send_hour_jst, 0, 23),
+    }
+    for field, (value, low, high) in ranges.items():
+        if not low <= value <= high:
+            raise InvalidInput(field, f"must be between {low} and {high}, got {value}")
+    try:
+        return ScoreWeights(*command.weights)
+    except ValueError as exc:
+        raise InvalidInput("weights", str(exc)) from None
+
+
+class CreateCampaign:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, command: CreateCampaignCommand) -> Campaign:
+        name = command.name.strip()
+        if not name:
+            raise InvalidInput("name", "must not be blank")
+        weights = _check(command)
+        async with self._uow as uow:
+            if await uow.campaigns.by_name(name) is not None:
+                raise InvalidInput("name", f"a campaign named {name!r} exists already")
+            campaign = Campaign(
+                id=uuid.uuid4(), name=name, jobs_per_mail=command.jobs_per_mail,
+                per_company_cap=command.per_company_cap, resend_window_days=command.resend_window_days,
+                send_hour_jst=command.send_hour_jst, weight_basic=weights.basic, weight_seo=weights.seo,
+                weight_personalized=weights.personalized, created_at=self._clock.now(),
+            )  # fmt: skip
+            await uow.campaigns.add(campaign)
+            await uow.commit()
+        return campaign

@@ -1,0 +1,45 @@
+"""Settings: every wrong value stops start-up with a message naming its variable."""
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.config import ConfigError, load_settings, usable_outbox
+
+
+def test_defaults_are_the_embedded_mode() -> None:
+    settings = load_settings({})
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.smtp_url is None
+    assert settings.redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("MAILSCORE_DATABASE_URL", "mysql://root@127.0.0.1/x", "scheme 'mysql'"),
+        ("MAILSCORE_REDIS_URL", "http://127.0.0.1:6379", "scheme 'http'"),
+        ("MAILSCORE_SMTP_URL", "http://relay", "scheme 'http'"),
+        ("MAILSCORE_SMTP_URL", "smtp://relay?pool=abc", "pool"),
+        ("MAILSCORE_SMTP_URL", "smtp://relay?bogus=1", "bogus"),
+        ("MAILSCORE_SECRET_KEY", "short", "at least 32"),
+        ("MAILSCORE_SEND_BATCH_SIZE", "0", "positive"),
+        ("MAILSCORE_CLAIM_TIMEOUT_SECONDS", "soon", "not a number"),
+        ("MAILSCORE_BASE_URL", "ftp://site", "http(s)"),
+        ("MAILSCORE_SENDER_ADDRESS", "nobody", "email"),
+        ("MAILSCORE_MINIMUM_WAGE_DIR", "/nonexistent/fy2026", "not a directory"),
+    ],
+)
+def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError) as wrong:
+        load_settings({variable: value})
+    assert str(wrong.value).startswith(f"{variable}: ")
+    assert says in str(wrong.value)
+
+
+def test_an_unwritable_outbox_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="MAILSCORE_OUTBOX_DIR: cannot write"):
+        usable_outbox(blocker / "outbox")
+    assert usable_outbox(tmp_path / "new" / "outbox").is_dir()
