@@ -84,7 +84,9 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
         for stage, seconds in timings.items():
             console.print(f"time: {stage}: {seconds:.2f} s")
         files = len(list(settings.outbox_dir.glob("*.eml")))
-        console.print(f"outbox: {files:,} mails in {settings.outbox_dir}")
+        console.print(Text(f"outbox: {files:,} mails in {settings.outbox_dir}"))
+        console.print(Text(f"to use other commands on this database: export MAILSCORE_DATABASE_URL={settings.database_url}"),
+                      style="dim")  # fmt: skip
         await _show_sample(container, summary, console)
     finally:
         await container.close()
