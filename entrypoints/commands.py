@@ -85,8 +85,8 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
             console.print(f"time: {stage}: {seconds:.2f} s")
         files = len(list(settings.outbox_dir.glob("*.eml")))
         console.print(Text(f"outbox: {files:,} mails in {settings.outbox_dir}"))
-        console.print(Text(f"to use other commands on this database: export MAILSCORE_DATABASE_URL={settings.database_url}"),
-                      style="dim")  # fmt: skip
+        hint = f"to use other commands on this database: export MAILSCORE_DATABASE_URL={settings.database_url}"
+        console.print(Text(hint), style="dim")
         await _show_sample(container, summary, console)
     finally:
         await container.close()
