@@ -3,6 +3,8 @@
 Defaults give the embedded mode: a SQLite file, in-process cache and queue, and an outbox folder.
 """
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -141,3 +143,9 @@ def secret_key(settings: Settings, home: Path = DEFAULT_HOME) -> bytes:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip().encode()
+
+
+def purpose_key(settings: Settings, purpose: str) -> bytes:
+    """A key for one purpose (mail links, access tokens) derived from the secret, so a token made for one
+    purpose can never pass as the other, and each can be rotated by its label."""
+    return hmac.new(secret_key(settings), f"mailscore/{purpose}".encode(), hashlib.sha256).digest()

@@ -43,7 +43,7 @@ from application.use_cases.set_preferences import SetPreferences
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.update_profile import UpdateProfile
-from entrypoints.config import Settings, secret_key, usable_outbox
+from entrypoints.config import Settings, purpose_key, usable_outbox
 
 
 class InfrastructureProvider(Provider):
@@ -91,7 +91,7 @@ class InfrastructureProvider(Provider):
         return SendOptions(
             base_url=settings.base_url,
             message_id_domain=settings.message_id_domain,
-            signer=LinkSigner(secret_key(settings)),
+            signer=LinkSigner(purpose_key(settings, "mail-links")),
             batch_size=settings.send_batch_size,
             claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
         )
@@ -114,7 +114,7 @@ class SecurityProvider(Provider):
     def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
         from adapters.security.jwt_tokens import JwtAccessTokens
 
-        return JwtAccessTokens(secret_key(settings), clock)
+        return JwtAccessTokens(purpose_key(settings, "access-tokens"), clock)
 
     @provide
     def login_policy(self) -> LoginPolicy:

@@ -43,3 +43,14 @@ def test_an_unwritable_outbox_is_refused_before_anything_is_sent(tmp_path: Path)
     with pytest.raises(ConfigError, match="MAILSCORE_OUTBOX_DIR: cannot write"):
         usable_outbox(blocker / "outbox")
     assert usable_outbox(tmp_path / "new" / "outbox").is_dir()
+
+
+def test_links_and_access_tokens_use_different_keys_from_one_secret() -> None:
+    from entrypoints.config import purpose_key
+
+    settings = load_settings({"MAILSCORE_SECRET_KEY": "s" * 40})
+    links, tokens = purpose_key(settings, "mail-links"), purpose_key(settings, "access-tokens")
+    assert links != tokens
+    assert len(links) == 32
+    assert purpose_key(settings, "mail-links") == links  # stable across processes
+    assert purpose_key(load_settings({"MAILSCORE_SECRET_KEY": "t" * 40}), "mail-links") != links
