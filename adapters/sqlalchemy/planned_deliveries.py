@@ -172,12 +172,12 @@ def _pg_matches(d: Delivery) -> list[tuple[Any, ...]]:
     v = _values(d)
     run_id, delivery_id, user_id, created_at = v["run_id"], v["id"], v["user_id"], _utc(v["created_at"])
     records = []
-    for match in v["matches"]:
-        m = _values(match)
+    encode = msgspec.json.encode
+    for m in v["matches"]:  # attribute reads: a planned match is slotted, with no instance dict to copy
         records.append((
-            m["id"], run_id, delivery_id, user_id, m["job_id"], m["match_rank"], m["total_score"],
-            m["basic_score"], m["seo_score"], m["personalized_score"],
-            msgspec.json.encode(m["reasons"]).decode(), m["distance_km"], m["commute_minutes"], created_at,
+            m.id, run_id, delivery_id, user_id, m.job_id, m.match_rank, m.total_score, m.basic_score,
+            m.seo_score, m.personalized_score, encode(m.reasons).decode(), m.distance_km, m.commute_minutes,
+            created_at,
         ))  # fmt: skip
     return records
 

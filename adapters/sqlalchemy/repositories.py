@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from adapters.sqlalchemy import tables as t
-from adapters.sqlalchemy.bulk import chunked
+from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
 from domain.job import Job
@@ -100,6 +100,12 @@ class SqlAlchemyUserRepository:
         return list((await self._session.scalars(query)).unique())
 
 
+_EVENTS_SQL = (
+    "SELECT user_id, entity_id, action_type, created_at FROM user_actions"
+    " WHERE created_at >= $1 AND entity_id IS NOT NULL"
+)
+
+
 class SqlAlchemyActionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -114,6 +120,12 @@ class SqlAlchemyActionRepository:
             actions.c.created_at >= since, actions.c.entity_id.is_not(None)
         )
         kinds = {kind.value: kind for kind in ActionKind}
+        if await dialect_name(self._session) == "postgresql":
+            # Straight from asyncpg: its UUIDs are uuid.UUID already (a subclass), and skipping the
+            # per-value result processing saves seconds on a million rows.
+            driver = await asyncpg_connection(self._session)
+            rows = await driver.fetch(_EVENTS_SQL, since)
+            return [ActionEvent(u, j, kinds[k], at) for u, j, k, at in rows]
         result = await self._session.stream(query.execution_options(yield_per=50_000))
         events: list[ActionEvent] = []
         async for partition in result.partitions():
