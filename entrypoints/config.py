@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,9 +120,9 @@ def usable_outbox(directory: Path) -> Path:
     """The outbox folder, created if missing; a folder that cannot be written stops the command at once."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-check"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own: several senders start at once on one outbox.
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
+            pass
     except OSError as exc:
         raise ConfigError(f"MAILSCORE_OUTBOX_DIR: cannot write to {directory}: {exc.strerror or exc}") from None
     return directory

@@ -54,3 +54,13 @@ def test_links_and_access_tokens_use_different_keys_from_one_secret() -> None:
     assert len(links) == 32
     assert purpose_key(settings, "mail-links") == links  # stable across processes
     assert purpose_key(load_settings({"MAILSCORE_SECRET_KEY": "t" * 40}), "mail-links") != links
+
+
+def test_many_senders_checking_one_outbox_at_once_all_pass(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    outbox = tmp_path / "outbox"
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: usable_outbox(outbox), range(200)))
+    assert results == [outbox] * 200
+    assert list(outbox.iterdir()) == []
