@@ -86,7 +86,7 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
         files = len(list(settings.outbox_dir.glob("*.eml")))
         console.print(Text(f"outbox: {files:,} mails in {settings.outbox_dir}"))
         hint = f"to use other commands on this database: export MAILSCORE_DATABASE_URL={settings.database_url}"
-        console.print(Text(hint), style="dim")
+        console.print(Text(hint), style="dim", soft_wrap=True)  # one line, to copy as it is
         await _show_sample(container, summary, console)
     finally:
         await container.close()
