@@ -42,13 +42,18 @@ def print_summary(console: Console, summary: RunSummary) -> None:
     table = Table(title=f"Daily mail — campaign {summary.campaign}, {summary.run_date} (JST)", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    rows = [
-        ("users in audience", f"{summary.users:,}"),
-        ("open jobs", f"{summary.jobs:,}"),
-        ("users planned this time", f"{plan.users_planned:,}"),
-        ("pairs scored (users x jobs)", f"{plan.pairs_total:,}"),
-        ("pairs in reach, computed", f"{plan.pairs_scored:,}"),
-        ("pairs per second", f"{summary.pairs_per_second:,.0f}"),
+    if summary.planned_now:
+        rows = [
+            ("users in audience", f"{summary.users:,}"),
+            ("open jobs", f"{summary.jobs:,}"),
+            ("users planned this time", f"{plan.users_planned:,}"),
+            ("pairs scored (users x jobs)", f"{plan.pairs_total:,}"),
+            ("pairs in reach, computed", f"{plan.pairs_scored:,}"),
+            ("pairs per second", f"{summary.pairs_per_second:,.0f}"),
+        ]
+    else:  # a run resumed after its planning was done: nothing was scored this time
+        rows = [("planning", "done by an earlier start of this run")]
+    rows += [
         ("mails sent now", f"{send.sent:,}"),
         ("failed now", f"{send.failed:,}"),
     ]

@@ -60,6 +60,7 @@ class RunSummary:
     loading_seconds: float = 0.0
     status_counts: dict[str, int] = field(default_factory=dict)
     reason_counts: dict[str, int] = field(default_factory=dict)
+    planned_now: bool = False  # False: a resumed run whose planning an earlier start had finished
 
     @property
     def pairs_per_second(self) -> float:
@@ -95,6 +96,7 @@ class RunDailyMail:
         summary = RunSummary(campaign.name, run_date)
         if run.status is RunStatus.PLANNING:
             await self._plan(campaign, run, summary)
+            summary.planned_now = True
         await self._send(campaign, run, summary)
         async with self._uow as uow:
             summary.status_counts = await uow.deliveries.status_counts(run.id)
