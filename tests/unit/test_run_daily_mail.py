@@ -201,6 +201,8 @@ async def test_running_the_same_campaign_and_date_again_sends_nothing_more(world
     again = await w.run()
     assert again.send.sent == 0
     assert again.status_counts == first.status_counts
+    assert first.planned_now
+    assert not again.planned_now  # the summary says planning was done earlier, rather than "0 users"
     assert {p.name: p.stat().st_mtime_ns for p in w.outbox.glob("*.eml")} == files
 
 
