@@ -28,6 +28,7 @@ from application.ports import (
     UnitOfWork,
 )
 from application.use_cases.create_campaign import CreateCampaign
+from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
@@ -35,6 +36,7 @@ from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
 from application.use_cases.recommend_jobs import RecommendJobs
 from application.use_cases.record_action import RecordAction
+from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.run_daily_mail import RunDailyMail
@@ -42,6 +44,7 @@ from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
+from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from entrypoints.config import Settings, purpose_key, usable_outbox
 
@@ -144,6 +147,7 @@ class UseCaseProvider(Provider):
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
+    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe)
 
 
 def make_container(

@@ -16,6 +16,7 @@ from entrypoints.http.auth import CALLER_DEPENDENCY, permission_guard
 from entrypoints.http.controllers.accounts import AccountController
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.jobs import JobController
+from entrypoints.http.controllers.mail_links import MailLinkController
 from entrypoints.http.controllers.profile import ProfileController
 from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.errors import EXCEPTION_HANDLERS
@@ -39,7 +40,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     api = DishkaRouter(
         API_PREFIX, route_handlers=[AccountController, ProfileController, JobController, AdminController]
     )
-    system = DishkaRouter("/", route_handlers=[health, ready, metrics])
+    system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
     app = Litestar(
         route_handlers=[Router("/", route_handlers=[api, system])],
         guards=[permission_guard],

@@ -29,6 +29,10 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/health"): None,
     ("GET", "/ready"): None,
     ("GET", "/metrics"): None,
+    ("GET", "/t/o/{token:str}"): None,  # the signed token is the authority on these four
+    ("GET", "/t/c/{token:str}"): None,
+    ("GET", "/u/{token:str}"): None,
+    ("POST", "/u/{token:str}"): None,
 }
 CALLERS: list[Role | None] = [None, Role.USER, Role.EMPLOYER, Role.ADMIN, Role.SUPER_ADMIN]
 
@@ -56,7 +60,7 @@ def test_each_route_answers_each_caller_as_the_table_says(
 ) -> None:
     headers = account_with_role(client, store, role) if role else {}
     for (method, template), permission in ROUTES.items():
-        path = template.replace("{job_id:uuid}", str(uuid.uuid4()))
+        path = template.replace("{job_id:uuid}", str(uuid.uuid4())).replace("{token:str}", "not.a-token")
         response = client.request(method, path, headers=headers, json={})
         if permission is None:
             allowed = True
@@ -70,14 +74,14 @@ def test_each_route_answers_each_caller_as_the_table_says(
         else:
             assert response.status_code == 403, (method, template, role, response.text)
         assert response.headers["content-type"].split(";")[0] in (
-            "application/json", "application/problem+json", "text/plain",
+            "application/json", "application/problem+json", "text/plain", "image/gif",
         ), (method, template)  # fmt: skip
 
 
 def test_every_route_is_documented_with_its_security_and_problems(client: TestClient) -> None:  # type: ignore[type-arg]
     paths = client.get("/schema/openapi.json").json()["paths"]
     for (method, template), permission in ROUTES.items():
-        operation = paths[template.replace(":uuid", "")][method.lower()]
+        operation = paths[template.replace(":uuid", "").replace(":str", "")][method.lower()]
         assert operation.get("summary"), (method, template)
         if permission is not None:
             assert operation["security"] == [{"BearerToken": []}], (method, template)
