@@ -28,10 +28,6 @@ def major_of_middle(reference: ReferenceData) -> dict[str, str]:
     return {i.code: i.major_code for i in reference.industries() if len(i.code) == 2 and i.code.isdigit()}
 
 
-def industry_namer(reference: ReferenceData) -> "IndustryNamer":
-    return IndustryNamer(reference)
-
-
 class IndustryNamer:
     def __init__(self, reference: ReferenceData) -> None:
         self._reference = reference

@@ -6,6 +6,7 @@ from argparse import Namespace
 from datetime import date
 from pathlib import Path
 
+from dishka import AsyncContainer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -93,10 +94,7 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
     return 0
 
 
-async def _show_sample(container: object, summary: RunSummary, console: Console) -> None:
-    from dishka import AsyncContainer
-
-    assert isinstance(container, AsyncContainer)
+async def _show_sample(container: AsyncContainer, summary: RunSummary, console: Console) -> None:
     async with container() as request:
         uow = await request.get(UnitOfWork)
         async with uow:

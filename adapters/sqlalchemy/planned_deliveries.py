@@ -103,8 +103,10 @@ _SQLITE_INSERT_MATCHES = (
 
 async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
     rows = []
+    ids = []
     for d in batch:
         v = _values(d)
+        ids.append(v["id"])
         rows.append((
             uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["campaign_id"]), uuid_text(v["user_id"]),
             v["email_address"], v["subject"], str(v["status"]), v["reason"], v["message_id"], v["attempts"],
@@ -113,7 +115,6 @@ async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
         ))  # fmt: skip
     # Inserted: the ids present after the insert that were not before (a row met an existing
     # (run, user), or is being submitted again, when its id was there already or never appears).
-    ids = [uuid.UUID(hex=row[0]) for row in rows]
     before = await _present(session, ids)
     await executemany(session, _SQLITE_INSERT_DELIVERIES, rows)
     inserted = await _present(session, ids) - before

@@ -8,7 +8,7 @@ and estimated commute minutes.
 import uuid
 from dataclasses import dataclass, field
 
-from application.matching import industry_namer, load_matching_state
+from application.matching import IndustryNamer, load_matching_state
 from application.ports import Clock, ReferenceData, UnitOfWork
 from domain.campaign import ScoreWeights
 from domain.errors import InvalidInput, NotFound
@@ -58,7 +58,7 @@ class RecommendJobs:
             state = await load_matching_state(uow, self._reference, self._clock.now(), query.weights)
         request = RankRequest(limit=query.limit, per_company_cap=query.per_company_cap)
         result = state.scorer.rank_chunk([user], request, {})
-        namer = industry_namer(self._reference)
+        namer = IndustryNamer(self._reference)
         jobs = [
             RecommendedJob(state.jobs[b.job_id], b, explain(b, state.jobs[b.job_id], user.wishes, namer))
             for b in result.ranked[0]

@@ -28,7 +28,7 @@ from application.mail_planning import (
     write_plan,
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
-from application.matching import industry_namer, load_matching_state
+from application.matching import IndustryNamer, load_matching_state
 from application.ports import (
     Clock,
     MailComposer,
@@ -119,7 +119,7 @@ class RunDailyMail:
             mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
         summary.loading_seconds = time.perf_counter() - started
-        namer = industry_namer(self._reference)
+        namer = IndustryNamer(self._reference)
         planner = ChunkPlanner(state, run, rank_request(campaign), mailed, namer, scoring_moment)
         stats = summary.plan
         self._progress.start("scoring", len(todo))

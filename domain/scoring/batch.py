@@ -16,7 +16,7 @@ import numpy as np
 from domain.geo import reach_km
 from domain.scoring.context import ScoringContext
 from domain.scoring.kernel import Block, Compact, Pairs, may_pass, scores
-from domain.scoring.model import FACTOR_NAMES, GROUPS, ScoreBreakdown, total_weights
+from domain.scoring.model import FACTOR_NAMES, ScoreBreakdown, points_per_unit, total_weights
 from domain.scoring.signals import Signals
 from domain.scoring.tables import (
     I64,
@@ -185,13 +185,8 @@ class BatchScorer:
         values = {**values, **{k: v[flat_jobs] for k, v in self.table.seo_factors.items()}}
         matrix = np.stack([values[name] for name in FACTOR_NAMES], axis=1)  # (pairs, factors)
         cold = u.cold[flat_rows]
-        # Points per unit of factor value, for warm and for cold users.
-        scales = np.array([
-            [100.0 * outer * w
-             for (_, inner), outer in zip(GROUPS.items(), total_weights(*self._weights, is_cold), strict=True)
-             for w in inner.values()]
-            for is_cold in (False, True)
-        ])  # fmt: skip
+        # Points per unit of factor value, for warm (row 0) and cold (row 1) users.
+        scales = np.array([points_per_unit(total_weights(*self._weights, is_cold)) for is_cold in (False, True)])
         points = matrix * scales[cold.astype(np.int64)]
         value_rows, point_rows = matrix.tolist(), points.tolist()
         b, s, p, tt = basic.tolist(), seo.tolist(), personal.tolist(), total.tolist()

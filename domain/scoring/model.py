@@ -117,20 +117,24 @@ def total_weights(basic: float, seo: float, personalized: float, cold_start: boo
     return basic / whole, seo / whole, personalized / whole
 
 
+def points_per_unit(weights: tuple[float, float, float]) -> list[float]:
+    """Points of the total each factor adds per unit of its value, in FACTOR_NAMES order."""
+    return [100.0 * outer * w for inner, outer in zip(GROUPS.values(), weights, strict=True) for w in inner.values()]
+
+
 def build_factors(
     values: dict[str, float], weights: tuple[float, float, float]
 ) -> tuple[list[float], list[float], float, float, float, float]:
     """Factor values and contributions (FACTOR_NAMES order), the three scores and the total."""
     scores: list[float] = []
     flat: list[float] = []
-    points: list[float] = []
-    for inner, outer in zip(GROUPS.values(), weights, strict=True):
+    for inner in GROUPS.values():
         score = 0.0
         for name, w in inner.items():
             score += w * values[name]
             flat.append(values[name])
-            points.append(100.0 * outer * w * values[name])
         scores.append(100.0 * score)
+    points = [v * scale for v, scale in zip(flat, points_per_unit(weights), strict=True)]
     basic, seo, personalized = scores
     total = weights[0] * basic + weights[1] * seo + weights[2] * personalized
     return flat, points, basic, seo, personalized, total

@@ -299,6 +299,6 @@ def _cohort_rows(users: Sequence[User], signals: Signals, cohorts: Mapping[str, 
 
 def reach_filter_degrees(max_km: float, max_abs_lat_deg: float) -> tuple[float, float]:
     """Half-height and half-width, in degrees, of a box holding every point within `max_km`."""
-    dlat = math.degrees(max_km / 6371.0088) * 1.001
+    dlat = math.degrees(max_km / EARTH_RADIUS_KM) * 1.001
     cos_lat = math.cos(math.radians(min(89.0, max_abs_lat_deg + dlat)))
     return dlat, dlat / max(cos_lat, 1e-6)
