@@ -27,3 +27,10 @@ class TooManyAttempts(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("too many failed attempts; try again later")
         self.retry_after_seconds = retry_after_seconds
+
+
+class AccountRequired(DomainError):
+    """An API key was used on a route that acts for a user account (it has none)."""
+
+    def __init__(self) -> None:
+        super().__init__("this route acts for a user account; API keys cannot use it (use a bearer token)")

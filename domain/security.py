@@ -4,6 +4,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.errors import InvalidInput
+from domain.jst import as_utc
+from domain.roles import ALL_PERMISSIONS, Role, permissions
+
+# Permissions that act on the caller's own account (profile, matches, own jobs): a key has no account.
+OWN_ACCOUNT_PERMISSIONS = frozenset({"read:own_profile", "update:own_profile", "read:matches", "update:own_jobs"})
+MAX_KEY_RATE_LIMIT_PER_HOUR = 1_000_000
+
 
 @dataclass(eq=False)
 class RefreshToken:
@@ -33,6 +41,34 @@ class ApiKey:
     created_at: datetime | None = None
     expires_at: datetime | None = None
     created_by: uuid.UUID | None = None
+
+    def usable_at(self, now: datetime) -> bool:
+        """Active (not revoked) and not past its expiry."""
+        return self.is_active and (self.expires_at is None or as_utc(self.expires_at) > now)
+
+    def allows(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def check_key_grant(granter: Role, wanted: list[str], rate_limit_per_hour: int) -> list[str]:
+    """The permissions of a new API key, sorted and without duplicates.
+
+    Rules: at least one; each a name from the customer's RBAC table; none that acts on the caller's own
+    account (a key has none); none the granting admin does not hold (no escalation through a key); an
+    hourly limit between 1 and MAX_KEY_RATE_LIMIT_PER_HOUR."""
+    if not wanted:
+        raise InvalidInput("permissions", "give at least one permission")
+    held = permissions(granter)
+    for name in wanted:
+        if name not in ALL_PERMISSIONS:
+            raise InvalidInput("permissions", f"unknown permission {name!r}")
+        if name in OWN_ACCOUNT_PERMISSIONS:
+            raise InvalidInput("permissions", f"{name!r} acts on the caller's own account; an API key has none")
+        if name not in held:
+            raise InvalidInput("permissions", f"{name!r} is not one of your own permissions")
+    if not 1 <= rate_limit_per_hour <= MAX_KEY_RATE_LIMIT_PER_HOUR:
+        raise InvalidInput("rate_limit_per_hour", f"between 1 and {MAX_KEY_RATE_LIMIT_PER_HOUR}")
+    return sorted(set(wanted))
 
 
 @dataclass(eq=False)

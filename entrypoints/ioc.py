@@ -27,11 +27,14 @@ from application.ports import (
     ReferenceData,
     UnitOfWork,
 )
+from application.use_cases.authenticate_api_key import AuthenticateApiKey
+from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
+from application.use_cases.list_api_keys import ListApiKeys
 from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
 from application.use_cases.recommend_jobs import RecommendJobs
@@ -39,6 +42,7 @@ from application.use_cases.record_action import RecordAction
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
+from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
@@ -148,6 +152,7 @@ class UseCaseProvider(Provider):
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe)
+    api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
 
 
 def make_container(

@@ -12,9 +12,10 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.config import Settings, load_settings
-from entrypoints.http.auth import CALLER_DEPENDENCY, permission_guard
+from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY, permission_guard
 from entrypoints.http.controllers.accounts import AccountController
 from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.api_keys import ApiKeyController
 from entrypoints.http.controllers.jobs import JobController
 from entrypoints.http.controllers.mail_links import MailLinkController
 from entrypoints.http.controllers.profile import ProfileController
@@ -38,7 +39,8 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
             await container.close()  # dishka's Litestar integration does not close it
 
     api = DishkaRouter(
-        API_PREFIX, route_handlers=[AccountController, ProfileController, JobController, AdminController]
+        API_PREFIX,
+        route_handlers=[AccountController, ProfileController, JobController, AdminController, ApiKeyController],
     )
     system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
     app = Litestar(
@@ -56,6 +58,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                    "ApiKey": SecurityScheme(type="apiKey", name=API_KEY_HEADER, security_scheme_in="header"),
                 }
             ),
         ),

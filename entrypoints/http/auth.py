@@ -1,8 +1,10 @@
-"""Bearer-token authentication and permission checks.
+"""Authentication (bearer access tokens for people, `X-API-Key` for partners) and permission checks.
 
-A handler states what it needs with `opt={"permission": "..."}`; the app-wide guard then requires a valid
-access token (401 otherwise) whose role has that permission (403 otherwise). Handlers without the option
-are public. The caller reaches a handler as `caller: Caller` (a dependency).
+A handler states what it needs with `**needs("permission")`; the app-wide guard then requires a valid
+credential (401 otherwise) that holds that permission (403 otherwise). Handlers without it are public.
+A route acts for a user account unless it says `needs(..., api_key=True)`: only those take a partner's key
+(any other answers a valid key with 403). The person reaches a handler as `caller: Caller`; a handler open
+to keys takes `principal: Principal` (a Caller or a Partner inside).
 """
 
 import uuid
@@ -13,18 +15,56 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
-from application.errors import NotAuthorized, PermissionDenied
+from application.errors import AccountRequired, NotAuthorized, PermissionDenied
 from application.ports import AccessTokens
+from application.use_cases.authenticate_api_key import AuthenticateApiKey
 from domain.roles import Role, has_permission
 
 PERMISSION = "permission"
+API_KEY_ALLOWED = "api_key"
+API_KEY_HEADER = "X-API-Key"
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
+BEARER_OR_KEY_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}, {"ApiKey": []}]
 
 
 @dataclass(frozen=True)
 class Caller:
+    """A person, by their access token."""
+
     user_id: uuid.UUID
     role: Role
+
+    @property
+    def rate_key(self) -> str:
+        return f"user:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A program, by its API key."""
+
+    api_key_id: uuid.UUID
+    name: str
+    permissions: frozenset[str]
+    rate_limit_per_hour: int
+
+    @property
+    def rate_key(self) -> str:
+        return f"key:{self.api_key_id}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever the guard let through: a person or a partner (exactly one of the two is set)."""
+
+    caller: Caller | None = None
+    partner: Partner | None = None
+
+    @property
+    def rate_key(self) -> str:
+        who = self.caller or self.partner
+        assert who is not None
+        return who.rate_key
 
 
 def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -38,30 +78,65 @@ async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handl
     needed = handler.opt.get(PERMISSION)
     if needed is None:
         return
+    secret = connection.headers.get(API_KEY_HEADER)
+    if secret is not None:
+        connection.state.principal = Principal(partner=await _partner(connection, secret, needed, handler))
+        return
     token = _bearer_token(connection)
     tokens: AccessTokens = await connection.state.dishka_container.get(AccessTokens)
     claims = tokens.read(token) if token else None
     if claims is None:
-        raise NotAuthorized("a valid bearer access token is required")
+        raise NotAuthorized("a valid bearer access token (or X-API-Key) is required")
     try:
         role = Role(claims.role)
     except ValueError:
         raise NotAuthorized("a valid bearer access token is required") from None
     if not has_permission(role, needed):
         raise PermissionDenied(needed)
-    connection.state.caller = Caller(claims.user_id, role)
+    connection.state.principal = Principal(caller=Caller(claims.user_id, role))
+
+
+async def _partner(
+    connection: ASGIConnection[Any, Any, Any, Any], secret: str, needed: str, handler: BaseRouteHandler
+) -> Partner:
+    authenticate: AuthenticateApiKey = await connection.state.dishka_container.get(AuthenticateApiKey)
+    key = await authenticate(secret.strip())
+    if key is None:
+        raise NotAuthorized("the API key is not valid (unknown, revoked or expired)")
+    if not key.allows(needed):
+        raise PermissionDenied(needed)
+    if not handler.opt.get(API_KEY_ALLOWED, False):
+        raise AccountRequired()
+    return Partner(key.id, key.name, frozenset(key.permissions), key.rate_limit_per_hour)
+
+
+def authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """Whoever the guard let through on this request (None on public routes)."""
+    principal = getattr(connection.state, "principal", None)
+    return principal if isinstance(principal, Principal) else None
+
+
+async def _principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = authenticated(request)
+    if principal is None:  # a public handler asked for it
+        raise NotAuthorized()
+    return principal
 
 
 async def _caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
-    caller = getattr(request.state, "caller", None)
-    if not isinstance(caller, Caller):  # a handler without a permission asked for the caller
-        raise NotAuthorized()
-    return caller
+    principal = await _principal(request)
+    if principal.caller is None:
+        raise AccountRequired()
+    return principal.caller
 
 
-CALLER_DEPENDENCY = {"caller": Provide(_caller)}
+CALLER_DEPENDENCY = {"caller": Provide(_caller), "principal": Provide(_principal)}
 
 
-def needs(permission: str) -> dict[str, Any]:
-    """Keyword arguments for a route decorator: the permission, and the OpenAPI security requirement."""
-    return {"opt": {PERMISSION: permission}, "security": BEARER_SECURITY}
+def needs(permission: str, *, api_key: bool = False) -> dict[str, Any]:
+    """Keyword arguments for a route decorator: the permission, whether partners' keys may use the route,
+    and the OpenAPI security requirement."""
+    return {
+        "opt": {PERMISSION: permission, API_KEY_ALLOWED: api_key},
+        "security": BEARER_OR_KEY_SECURITY if api_key else BEARER_SECURITY,
+    }

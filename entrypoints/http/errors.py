@@ -22,7 +22,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
-from application.errors import AlreadyExists, NotAuthorized, PermissionDenied, TooManyAttempts
+from application.errors import AccountRequired, AlreadyExists, NotAuthorized, PermissionDenied, TooManyAttempts
 from domain.errors import InvalidInput, InvalidTransition, NotFound
 from entrypoints.http.schemas import FieldError, Problem
 
@@ -49,6 +49,7 @@ PROBLEM_TABLE: dict[type[BaseException], ProblemKind] = {
     NotAuthorized: ProblemKind(401, "not-authenticated", "Authentication required"),
     NotAuthorizedException: ProblemKind(401, "not-authenticated", "Authentication required"),
     PermissionDenied: ProblemKind(403, "forbidden", "Not allowed"),
+    AccountRequired: ProblemKind(403, "forbidden", "Not allowed"),
     PermissionDeniedException: ProblemKind(403, "forbidden", "Not allowed"),
     NotFound: ProblemKind(404, "not-found", "Not found"),
     NotFoundException: ProblemKind(404, "not-found", "Not found"),

@@ -7,8 +7,8 @@ from entrypoints.http.schemas import Problem
 
 _DESCRIPTIONS = {
     400: "Malformed JSON, an unknown field or a wrong type (`errors` names each field)",
-    401: "No valid bearer access token, or invalid credentials",
-    403: "The caller's role lacks the route's permission",
+    401: "No valid bearer access token or API key, or invalid credentials",
+    403: "The caller's role (or API key) lacks the route's permission",
     404: "Not found",
     409: "Conflicts with the current state",
     422: "The input breaks a rule (`errors` names the field)",

@@ -155,3 +155,30 @@ class HealthOut(Schema):
 class PingOut(Schema):
     pong: bool
     role: str
+
+
+Permission = Annotated[str, msgspec.Meta(max_length=50, examples=["read:jobs"])]
+
+
+class ApiKeyIn(Schema):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["求人サイト連携パートナー"])]
+    permissions: Annotated[list[Permission], msgspec.Meta(min_length=1, max_length=30)]
+    rate_limit_per_hour: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
+    expires_at: datetime | None = None
+
+
+class ApiKeyOut(Schema):
+    id: uuid.UUID
+    name: str
+    permissions: list[str]
+    rate_limit_per_hour: int
+    is_active: bool
+    created_at: datetime | None
+    expires_at: datetime | None
+
+
+class ApiKeyCreatedOut(Schema):
+    """The key and its secret: shown this once, never again (only its hash is stored)."""
+
+    key: ApiKeyOut
+    secret: str

@@ -1,4 +1,5 @@
-"""Every registered route, walked with no token and with each role: 401, 403 or through, per the table."""
+"""Every registered route, walked with no token, with each role and with partners' API keys: 401, 403 or
+through, per the table."""
 
 import uuid
 
@@ -6,9 +7,10 @@ import pytest
 from litestar.testing import TestClient
 
 from adapters.in_memory import InMemoryStore
-from domain.roles import Role, has_permission
-from entrypoints.http.auth import PERMISSION
-from tests.e2e.test_http_support import account_with_role, client, store
+from domain.roles import ALL_PERMISSIONS, Role, has_permission
+from domain.security import OWN_ACCOUNT_PERMISSIONS
+from entrypoints.http.auth import API_KEY_ALLOWED, PERMISSION
+from tests.e2e.test_http_support import account_with_role, client, partner_key, store
 
 __all__ = ["client", "store"]  # fixtures
 
@@ -26,6 +28,9 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/jobs/{job_id:uuid}"): "read:jobs",
     ("POST", "/api/v1/jobs/{job_id:uuid}/actions"): "read:jobs",
     ("GET", "/api/v1/admin/ping"): "read:analytics",
+    ("POST", "/api/v1/admin/api-keys"): "manage:system",
+    ("GET", "/api/v1/admin/api-keys"): "manage:system",
+    ("DELETE", "/api/v1/admin/api-keys/{key_id:uuid}"): "manage:system",
     ("GET", "/health"): None,
     ("GET", "/ready"): None,
     ("GET", "/metrics"): None,
@@ -35,21 +40,35 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/u/{token:str}"): None,
 }
 CALLERS: list[Role | None] = [None, Role.USER, Role.EMPLOYER, Role.ADMIN, Role.SUPER_ADMIN]
+# Routes a partner's API key may use; every other route acts for a user account (a valid key gets 403).
+API_KEY_ROUTES = {("GET", "/api/v1/jobs/{job_id:uuid}"), ("GET", "/api/v1/admin/ping")}
+# Partners' keys: a narrow one, and one with every permission a key can hold.
+KEYS: dict[str, frozenset[str]] = {
+    "key-read-jobs": frozenset({"read:jobs"}),
+    "key-all": ALL_PERMISSIONS - OWN_ACCOUNT_PERMISSIONS,
+}
 
 
-def registered_routes(client: TestClient) -> dict[tuple[str, str], str | None]:  # type: ignore[type-arg]
-    found: dict[tuple[str, str], str | None] = {}
+def registered_routes(client: TestClient) -> dict[tuple[str, str], tuple[str | None, bool]]:  # type: ignore[type-arg]
+    found: dict[tuple[str, str], tuple[str | None, bool]] = {}
     for path, handlers in client.app.route_handler_method_map.items():
         if path.startswith("/schema"):
             continue
         for method, handler in handlers.items():
             if method not in ("OPTIONS", "HEAD"):
-                found[(method, path)] = handler.opt.get(PERMISSION)
+                found[(method, path)] = (handler.opt.get(PERMISSION), bool(handler.opt.get(API_KEY_ALLOWED)))
     return found
 
 
 def test_the_table_covers_every_route_with_the_permission_it_declares(client: TestClient) -> None:  # type: ignore[type-arg]
-    assert registered_routes(client) == ROUTES
+    expected = {route: (permission, route in API_KEY_ROUTES) for route, permission in ROUTES.items()}
+    assert registered_routes(client) == expected
+
+
+def concrete(template: str) -> str:
+    for placeholder in ("{job_id:uuid}", "{key_id:uuid}"):
+        template = template.replace(placeholder, str(uuid.uuid4()))
+    return template.replace("{token:str}", "not.a-token")
 
 
 @pytest.mark.parametrize("role", CALLERS, ids=lambda r: r.value if r else "anonymous")
@@ -60,8 +79,7 @@ def test_each_route_answers_each_caller_as_the_table_says(
 ) -> None:
     headers = account_with_role(client, store, role) if role else {}
     for (method, template), permission in ROUTES.items():
-        path = template.replace("{job_id:uuid}", str(uuid.uuid4())).replace("{token:str}", "not.a-token")
-        response = client.request(method, path, headers=headers, json={})
+        response = client.request(method, concrete(template), headers=headers, json={})
         if permission is None:
             allowed = True
         elif role is None:
@@ -78,13 +96,41 @@ def test_each_route_answers_each_caller_as_the_table_says(
         ), (method, template)  # fmt: skip
 
 
+@pytest.mark.parametrize("key", KEYS, ids=str)
+def test_each_route_answers_a_partner_key_as_the_table_says(
+    client: TestClient,  # type: ignore[type-arg]
+    store: InMemoryStore,
+    key: str,
+) -> None:
+    headers = partner_key(store, *KEYS[key])
+    for (method, template), permission in ROUTES.items():
+        response = client.request(method, concrete(template), headers=headers, json={})
+        if permission is None or (permission in KEYS[key] and (method, template) in API_KEY_ROUTES):
+            assert response.status_code not in (401, 403, 500), (method, template, key, response.text)
+        else:
+            assert response.status_code == 403, (method, template, key, response.text)
+
+
+def test_an_unknown_or_revoked_key_is_401_on_every_protected_route(client: TestClient, store: InMemoryStore) -> None:  # type: ignore[type-arg]
+    revoked = partner_key(store, *KEYS["key-all"])
+    for key in store.api_keys.values():
+        key.is_active = False
+    for headers in (revoked, {"X-API-Key": "msk_unknown"}, {"X-API-Key": "not-even-ours"}):
+        for (method, template), permission in ROUTES.items():
+            if permission is not None:
+                response = client.request(method, concrete(template), headers=headers, json={})
+                assert response.status_code == 401, (method, template, headers, response.text)
+
+
 def test_every_route_is_documented_with_its_security_and_problems(client: TestClient) -> None:  # type: ignore[type-arg]
     paths = client.get("/schema/openapi.json").json()["paths"]
     for (method, template), permission in ROUTES.items():
         operation = paths[template.replace(":uuid", "").replace(":str", "")][method.lower()]
         assert operation.get("summary"), (method, template)
         if permission is not None:
-            assert operation["security"] == [{"BearerToken": []}], (method, template)
+            security = [{"BearerToken": []}, {"ApiKey": []}] if (method, template) in API_KEY_ROUTES else [
+                {"BearerToken": []}]  # fmt: skip
+            assert operation["security"] == security, (method, template)
             assert {"401", "403"} <= set(operation["responses"]), (method, template)
             problem = operation["responses"]["401"]["content"]
             assert "application/problem+json" in problem, (method, template)

@@ -110,3 +110,15 @@ def account_with_role(client: TestClient, store: InMemoryStore, role: Role) -> d
     user = store.users[uuid.UUID(str(body["id"]))]
     user.role = role.value
     return {"Authorization": f"Bearer {login(client, email)['accessToken']}"}
+
+
+def partner_key(store: InMemoryStore, *permissions: str, rate_limit_per_hour: int = 1000) -> dict[str, str]:
+    """An active API key with these permissions, stored directly (as the admin route would); its header."""
+    from application.api_keys import api_key_hash, new_api_key_secret
+    from domain.security import ApiKey
+
+    secret = new_api_key_secret()
+    key = ApiKey("partner", api_key_hash(secret), sorted(permissions), rate_limit_per_hour,
+                 created_at=datetime.now(UTC))  # fmt: skip
+    store.api_keys[key.id] = key
+    return {"X-API-Key": secret}

@@ -3,7 +3,7 @@
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from entrypoints.http.auth import Caller, needs
+from entrypoints.http.auth import Principal, needs
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
 from entrypoints.http.schemas import PingOut
 
@@ -16,7 +16,7 @@ class AdminController(Controller):
         "/ping",
         summary="Answers when the caller may read analytics (admin and above)",
         responses=problems(*AUTHENTICATED),
-        **needs("read:analytics"),
+        **needs("read:analytics", api_key=True),
     )
-    async def ping(self, caller: NamedDependency[Caller]) -> PingOut:
-        return PingOut(pong=True, role=caller.role.value)
+    async def ping(self, principal: NamedDependency[Principal]) -> PingOut:
+        return PingOut(pong=True, role=principal.caller.role.value if principal.caller else "partner")

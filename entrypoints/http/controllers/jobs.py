@@ -19,7 +19,12 @@ class JobController(Controller):
     path = "/jobs"
     tags = ("jobs",)
 
-    @get("/{job_id:uuid}", summary="One job posting", responses=problems(*AUTHENTICATED, 404), **needs("read:jobs"))
+    @get(
+        "/{job_id:uuid}",
+        summary="One job posting",
+        responses=problems(*AUTHENTICATED, 404),
+        **needs("read:jobs", api_key=True),
+    )
     async def show(self, job_id: FromPath[uuid.UUID], use_case: FromDishka[ShowJob]) -> JobOut:
         job = await use_case(job_id)
         return JobOut(
