@@ -39,7 +39,8 @@ class Job:
     is_active: bool = True
     view_count: int = 0
     application_count: int = 0
-    employer_id: uuid.UUID | None = None
+    employer_id: uuid.UUID | None = None  # the account that posted it through the API
+    company_id: uuid.UUID | None = None  # the company that owns it (None: imported)
     generated: bool = False  # composed for a demo or test, not a real posting
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -63,6 +63,7 @@ class User:
     email_opt_in: bool = True
     role: str = "user"  # a domain.roles.Role value
     password_hash: str | None = field(default=None, repr=False)  # argon2id; None: no password login
+    company_id: uuid.UUID | None = None  # an employer's company: the jobs it may manage
     created_at: datetime | None = None
     updated_at: datetime | None = None
     address: Address | None = None

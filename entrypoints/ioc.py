@@ -15,6 +15,7 @@ from adapters.sqlalchemy.mapping import start_mappers
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
 from application.links import LinkSigner
 from application.mail_sending import SendOptions
+from application.paging import CursorCodec
 from application.ports import (
     AccessTokens,
     Cache,
@@ -44,6 +45,7 @@ from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
+from application.use_cases.search_jobs import SearchJobs
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
 from application.use_cases.show_job import ShowJob
@@ -103,6 +105,10 @@ class InfrastructureProvider(Provider):
             claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
         )
 
+    @provide(scope=Scope.APP)
+    def cursors(self, settings: Settings) -> CursorCodec:
+        return CursorCodec(LinkSigner(purpose_key(settings, "page-cursors")))
+
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -151,6 +157,7 @@ class UseCaseProvider(Provider):
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
+    jobs = provide_all(SearchJobs)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
 

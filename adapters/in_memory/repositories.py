@@ -8,6 +8,7 @@ from adapters.in_memory.store import Transaction
 from domain.action import Action, ActionEvent
 from domain.campaign import Campaign
 from domain.job import Job
+from domain.job_search import JobSearch, SearchPosition, search_order
 from domain.jst import as_utc
 from domain.user import User
 
@@ -34,6 +35,13 @@ class InMemoryJobRepository:
     async def list_open(self, at: datetime) -> list[Job]:
         rows = self._jobs.select(lambda job: job.is_open_at(at), lambda job: job.id)
         return sorted(rows, key=lambda job: (-as_utc(job.posted_at).timestamp(), job.id))
+
+    async def search(self, criteria: JobSearch, at: datetime, after: SearchPosition | None, limit: int) -> list[Job]:
+        found = [
+            job for job in self._jobs.peek() if criteria.matches(job, at) and (after is None or after.comes_before(job))
+        ]
+        found.sort(key=search_order)
+        return [row for job in found[:limit] if (row := self._jobs.get(job.id)) is not None]
 
 
 class InMemoryUserRepository:

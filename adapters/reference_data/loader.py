@@ -98,15 +98,16 @@ class BundledReferenceData:
     def industries(self) -> Sequence[Industry]:
         return self._industries
 
+    def stations_named(self, name: str, prefecture_code: str | None = None) -> list[Station]:
+        """Stations whose NFKC-normalised name matches (trailing 駅 ignored), in the prefecture if given,
+        ordered by code."""
+        found = self._stations_by_name.get(_station_key(name), [])
+        return [s for s in found if prefecture_code is None or s.prefecture_code == prefecture_code]
+
     # --- beyond the port ------------------------------------------------------------------------------
 
     def municipalities(self) -> Sequence[Municipality]:
         return tuple(self._municipality_by_code.values())
-
-    def stations_named(self, name: str, prefecture_code: str | None = None) -> list[Station]:
-        """Stations whose NFKC-normalised name matches (trailing 駅 ignored), in the prefecture if given."""
-        found = self._stations_by_name.get(_station_key(name), [])
-        return [s for s in found if prefecture_code is None or s.prefecture_code == prefecture_code]
 
     # --- loading --------------------------------------------------------------------------------------
 
@@ -157,7 +158,7 @@ class BundledReferenceData:
     @cached_property
     def _stations_by_name(self) -> dict[str, list[Station]]:
         index: dict[str, list[Station]] = {}
-        for station in self._stations:
+        for station in sorted(self._stations, key=lambda s: s.code):
             index.setdefault(_station_key(station.name), []).append(station)
         return index
 

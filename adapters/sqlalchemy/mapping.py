@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from sqlalchemy.orm import registry, relationship
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Mapper, registry, relationship
 from sqlalchemy.orm.relationships import _RelationshipDeclared
 
 from adapters.sqlalchemy import tables as t
@@ -10,6 +11,7 @@ from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, MatchedJob
 from domain.job import Job
+from domain.job_search import search_text
 from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.user import Address, Preferences, User
 
@@ -22,7 +24,7 @@ def start_mappers() -> None:
         return
     _map_users()
     _map_deliveries()
-    mapper_registry.map_imperatively(Job, t.jobs)
+    _map_jobs()
     mapper_registry.map_imperatively(Campaign, t.email_campaigns)
     mapper_registry.map_imperatively(CampaignRun, t.campaign_runs, properties={"_campaign": _flush_after(Campaign)})
     mapper_registry.map_imperatively(
@@ -37,6 +39,17 @@ def start_mappers() -> None:
         exclude_properties=["entity_type"],
     )
     _map_security()
+
+
+def _map_jobs() -> None:
+    mapper_registry.map_imperatively(Job, t.jobs)
+    # The keyword-search column follows the job's text on every INSERT and UPDATE the ORM writes.
+    event.listen(Job, "before_insert", _refresh_search_text)
+    event.listen(Job, "before_update", _refresh_search_text)
+
+
+def _refresh_search_text(mapper: Mapper[Job], connection: Connection, job: Job) -> None:
+    job.search_text = search_text(job)  # type: ignore[attr-defined]  # a mapped column, not a domain field
 
 
 def _flush_after(parent: type) -> _RelationshipDeclared[Any]:

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +14,7 @@ from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
 from domain.job import Job
+from domain.job_search import JobSearch, SearchPosition
 from domain.user import User
 
 
@@ -48,6 +49,35 @@ class SqlAlchemyJobRepository:
             .where(jobs.c.is_active, (jobs.c.expires_at.is_(None)) | (jobs.c.expires_at > at))
             .order_by(jobs.c.posted_at.desc(), jobs.c.id)
         )
+        return list(await self._session.scalars(query))
+
+    async def search(self, criteria: JobSearch, at: datetime, after: SearchPosition | None, limit: int) -> list[Job]:
+        jobs = t.jobs
+        query = select(Job).where(jobs.c.is_active, (jobs.c.expires_at.is_(None)) | (jobs.c.expires_at > at))
+        for column, value in (
+            (jobs.c.prefecture_code, criteria.prefecture_code),
+            (jobs.c.municipality_code, criteria.municipality_code),
+            (jobs.c.city, criteria.city),
+            (jobs.c.job_type, criteria.job_type),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if criteria.station_codes:
+            query = query.where(jobs.c.station_code.in_(criteria.station_codes))
+        if criteria.industry_prefixes:
+            query = query.where(
+                or_(*(jobs.c.industry.startswith(p, autoescape=True) for p in criteria.industry_prefixes))
+            )
+        if criteria.min_hourly_wage is not None:
+            query = query.where(jobs.c.hourly_wage >= criteria.min_hourly_wage)
+        for word in criteria.keywords:
+            query = query.where(jobs.c.search_text.contains(word, autoescape=True))
+        if after is not None:
+            query = query.where(
+                (jobs.c.posted_at < after.posted_at)
+                | ((jobs.c.posted_at == after.posted_at) & (jobs.c.id > after.job_id))
+            )
+        query = query.order_by(jobs.c.posted_at.desc(), jobs.c.id).limit(limit)
         return list(await self._session.scalars(query))
 
 

@@ -45,6 +45,17 @@ def _timestamps() -> list[Column[object]]:
     return [Column("created_at", UtcDateTime), Column("updated_at", UtcDateTime)]
 
 
+# 0003: employers post for a company; an employer account belongs to one (users.company_id). The
+# company_id columns of users and jobs have no foreign key: adding one to an existing SQLite table needs a
+# batch rebuild, whose DROP TABLE would cascade-delete every child row, and companies are never deleted.
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("created_at", UtcDateTime),
+)
+
 # users.email is deliberately not unique: family members share one address, and each of them is a
 # recipient with their own preferences and unsubscribe state.
 users = Table(
@@ -59,6 +70,7 @@ users = Table(
     Column("role", String(32), nullable=False, server_default="user"),
     Column("password_hash", String),  # argon2id; NULL: the user has no password login
     *_timestamps(),
+    Column("company_id", Uuid, index=True),  # 0003
 )
 
 # One row per user in practice (the ORM keeps it one-to-one); not a unique key because replacing the
@@ -126,6 +138,10 @@ jobs = Table(
     Column("employer_id", Uuid),
     Column("generated", Boolean, nullable=False, server_default=false()),
     *_timestamps(),
+    # 0003: the company that owns the posting (NULL for imported ones), and the normalised text that
+    # keyword search matches (domain.job_search.search_text), kept current on every write by the mapper.
+    Column("company_id", Uuid, index=True),
+    Column("search_text", Text, nullable=False, server_default=""),
     Index("ix_jobs_active_expires", "is_active", "expires_at"),
     Index("ix_jobs_prefecture_job_type", "prefecture_code", "job_type"),
 )

@@ -46,7 +46,6 @@ from domain.geo import GeoPoint, distance_km
 from domain.job import Job
 from domain.jst import end_of_day_jst, jst_date
 from domain.reference import PREFECTURES, Station
-from domain.text import normalize
 
 JOB_COLUMNS = Columns(
     required=("external_id", "title", "company_name", "job_type", "hourly_wage"),
@@ -70,7 +69,6 @@ class ImportJobs:
 
     def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
         self._uow, self._reference, self._clock = uow, reference, clock
-        self._by_name: dict[str, list[Station]] | None = None
 
     async def __call__(self, command: ImportFile) -> ImportReport:
         report = ImportReport(command.display_name)
@@ -237,8 +235,7 @@ class ImportJobs:
         name = reader.text("station_name")
         if name is None:
             return None
-        found = self._stations_named(name)
-        found = [s for s in found if prefecture is None or s.prefecture_code == prefecture]
+        found = self._reference.stations_named(name, prefecture)
         where = f" in prefecture {prefecture}" if prefecture else ""
         if not found:
             reader.fail("station_name", f"no station named {name!r}{where}")
@@ -249,15 +246,3 @@ class ImportJobs:
             reader.fail("station_name", f"{message}; give prefecture_code or station_code")
             return None
         return found[0]
-
-    def _stations_named(self, name: str) -> list[Station]:
-        if self._by_name is None:  # built on the first name lookup; most files give codes
-            self._by_name = {}
-            for station in sorted(self._reference.stations(), key=lambda s: s.code):
-                self._by_name.setdefault(_station_key(station.name), []).append(station)
-        return self._by_name.get(_station_key(name), [])
-
-
-def _station_key(name: str) -> str:
-    key = normalize(name)
-    return key[:-1] if key.endswith("駅") and len(key) > 1 else key

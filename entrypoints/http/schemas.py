@@ -131,10 +131,18 @@ class JobOut(Schema):
     walking_minutes: int | None
     description: str
     industry: str | None
+    prefecture_code: str
+    municipality_code: str | None
+    station_code: str | None
     posted_at: datetime
     expires_at: datetime | None
     is_active: bool
     generated: bool
+
+
+class JobPageOut(Schema):
+    items: list[JobOut]
+    next_cursor: str | None  # pass as `cursor` for the next page; None: this was the last page
 
 
 class ActionIn(Schema):

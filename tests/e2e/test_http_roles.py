@@ -25,6 +25,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("PUT", "/api/v1/me/address"): "update:own_profile",
     ("PUT", "/api/v1/me/preferences"): "update:own_profile",
     ("GET", "/api/v1/me/matches"): "read:matches",
+    ("GET", "/api/v1/jobs"): "read:jobs",
     ("GET", "/api/v1/jobs/{job_id:uuid}"): "read:jobs",
     ("POST", "/api/v1/jobs/{job_id:uuid}/actions"): "read:jobs",
     ("GET", "/api/v1/admin/ping"): "read:analytics",
@@ -41,7 +42,11 @@ ROUTES: dict[tuple[str, str], str | None] = {
 }
 CALLERS: list[Role | None] = [None, Role.USER, Role.EMPLOYER, Role.ADMIN, Role.SUPER_ADMIN]
 # Routes a partner's API key may use; every other route acts for a user account (a valid key gets 403).
-API_KEY_ROUTES = {("GET", "/api/v1/jobs/{job_id:uuid}"), ("GET", "/api/v1/admin/ping")}
+API_KEY_ROUTES = {
+    ("GET", "/api/v1/jobs"),
+    ("GET", "/api/v1/jobs/{job_id:uuid}"),
+    ("GET", "/api/v1/admin/ping"),
+}
 # Partners' keys: a narrow one, and one with every permission a key can hold.
 KEYS: dict[str, frozenset[str]] = {
     "key-read-jobs": frozenset({"read:jobs"}),

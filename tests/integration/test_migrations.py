@@ -59,3 +59,30 @@ async def test_upgrade_is_idempotent(empty_database_url: str) -> None:
     await migrate.upgrade(empty_database_url)
     await migrate.upgrade(empty_database_url)
     assert await migrate.current_revision(empty_database_url) == migrate.head_revision()
+
+
+async def test_0003_gives_existing_jobs_their_search_text(
+    empty_database_url: str, engine_factory: EngineFactory
+) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    await migrate.upgrade(empty_database_url, "0002")
+    job_id = uuid.uuid4()
+    async with engine_factory(empty_database_url).begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO jobs (id, title, description, company_name, job_type, prefecture_code, prefecture,"
+                " city, hourly_wage, work_days, requirements, benefits, posted_at, is_active, view_count,"
+                " application_count, generated) VALUES (:id, 'ｶﾌｪ スタッフ', 'ホール', 'ＡＢＣ', 'カフェ', '13',"
+                " '東京都', '新宿区', 1300, 0, '{}', '[]', :posted, true, 0, 0, false)"
+            ),
+            {"id": job_id.hex if "sqlite" in empty_database_url else job_id, "posted": datetime.now(UTC)},
+        )
+    await migrate.upgrade(empty_database_url)
+    async with engine_factory(empty_database_url).connect() as connection:
+        stored = (await connection.execute(text("SELECT search_text FROM jobs"))).scalar_one()
+    assert stored.split("\n")[:3] == ["かふぇ すたっふ", "abc", "かふぇ"]
+    assert stored.endswith("ほーる")
