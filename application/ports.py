@@ -64,6 +64,9 @@ class CampaignRepository(Protocol):
     async def add(self, campaign: Campaign) -> None: ...
     async def get(self, campaign_id: uuid.UUID) -> Campaign | None: ...
     async def by_name(self, name: str) -> Campaign | None: ...
+    async def list_all(self) -> list[Campaign]:
+        """Every campaign, by name."""
+        ...
 
 
 class DeliveryRepository(Protocol):
@@ -74,6 +77,15 @@ class DeliveryRepository(Protocol):
         ...
 
     async def save_run(self, run: CampaignRun) -> None: ...
+    async def get_run(self, run_id: uuid.UUID) -> CampaignRun | None: ...
+    async def find_run(self, campaign_id: uuid.UUID, run_date: date) -> CampaignRun | None:
+        """The run for (campaign, JST date) if it was started; never creates one."""
+        ...
+
+    async def runs_of(self, campaign_id: uuid.UUID, limit: int) -> list[CampaignRun]:
+        """The campaign's latest runs, newest date first."""
+        ...
+
     async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]: ...
 
     async def add_planned(self, deliveries: Sequence[PlannedDelivery]) -> int:
@@ -223,7 +235,18 @@ class OutgoingMail:
     data: bytes  # the whole RFC 5322 message, CRLF line ends
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
 class MailComposer(Protocol):
+    def render(self, context: MailContext) -> RenderedMail:
+        """Subject, text and HTML as the recipient will read them (no message bytes)."""
+        ...
+
     def compose(self, context: MailContext) -> OutgoingMail:
         """Render subject, HTML and text and build the message bytes."""
         ...
@@ -287,6 +310,24 @@ class RateDecision:
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision:
         """Count one request against `key`; several processes sharing a store share one budget."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchState:
+    running: bool
+    error: str | None  # why the last background attempt stopped, if it failed
+
+
+class RunLauncher(Protocol):
+    """Runs a campaign's daily mail in the background (the run itself is exactly-once by its claims)."""
+
+    def launch(self, campaign_name: str, run_date: date, run_id: uuid.UUID) -> bool:
+        """Start working on the run unless this process already is; True when it started now."""
+        ...
+
+    def state(self, run_id: uuid.UUID) -> LaunchState | None:
+        """What this process knows of its background work on the run; None when it never worked on it."""
         ...
 
 

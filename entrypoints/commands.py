@@ -192,7 +192,7 @@ async def grant_role(email: str, role: str, settings: Settings, console: Console
     container = make_container(settings)
     try:
         async with container() as request:
-            user = await (await request.get(GrantRole))(GrantRoleCommand(email, role))
+            user = (await (await request.get(GrantRole))(GrantRoleCommand(email, role))).user
     finally:
         await container.close()
     console.print(f"{user.email} ({user.id}) now has the role {user.role}", highlight=False)

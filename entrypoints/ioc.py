@@ -26,18 +26,22 @@ from application.ports import (
     PasswordHasher,
     ProgressReporter,
     ReferenceData,
+    RunLauncher,
     UnitOfWork,
 )
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
+from application.use_cases.edit_campaign import EditCampaign
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
 from application.use_cases.list_api_keys import ListApiKeys
+from application.use_cases.list_campaigns import ListCampaigns
 from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
+from application.use_cases.preview_campaign_mail import PreviewCampaignMail
 from application.use_cases.recommend_jobs import RecommendJobs
 from application.use_cases.record_action import RecordAction
 from application.use_cases.record_mail_open import RecordMailOpen
@@ -48,8 +52,11 @@ from application.use_cases.run_daily_mail import RunDailyMail
 from application.use_cases.search_jobs import SearchJobs
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
+from application.use_cases.show_campaign import ShowCampaign
+from application.use_cases.show_campaign_run import ShowCampaignRun
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
+from application.use_cases.start_campaign_run import StartCampaignRun
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from entrypoints.config import Settings, purpose_key, usable_outbox
@@ -109,6 +116,14 @@ class InfrastructureProvider(Provider):
     def cursors(self, settings: Settings) -> CursorCodec:
         return CursorCodec(LinkSigner(purpose_key(settings, "page-cursors")))
 
+    @provide(scope=Scope.APP)
+    async def run_launcher(self, container: AsyncContainer) -> AsyncIterator[RunLauncher]:
+        from entrypoints.background import BackgroundRunLauncher
+
+        launcher = BackgroundRunLauncher(container)
+        yield launcher
+        await launcher.close()
+
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -160,6 +175,9 @@ class UseCaseProvider(Provider):
     jobs = provide_all(SearchJobs)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
+    campaigns = provide_all(
+        ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
+    )
 
 
 def make_container(

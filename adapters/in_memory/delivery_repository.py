@@ -31,6 +31,18 @@ class InMemoryDeliveryRepository:
     async def save_run(self, run: CampaignRun) -> None:
         self._runs.put(run.id, run)
 
+    async def get_run(self, run_id: uuid.UUID) -> CampaignRun | None:
+        return self._runs.get(run_id)
+
+    async def find_run(self, campaign_id: uuid.UUID, run_date: date) -> CampaignRun | None:
+        found = [r for r in self._runs.peek() if r.campaign_id == campaign_id and r.run_date == run_date]
+        return self._runs.get(found[0].id) if found else None
+
+    async def runs_of(self, campaign_id: uuid.UUID, limit: int) -> list[CampaignRun]:
+        found = sorted((r for r in self._runs.peek() if r.campaign_id == campaign_id), key=lambda r: r.run_date,
+                       reverse=True)  # fmt: skip
+        return [run for run in (self._runs.get(r.id) for r in found[:limit]) if run is not None]
+
     async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]:
         return {d.user_id for d in self._deliveries.peek() if d.run_id == run_id}
 

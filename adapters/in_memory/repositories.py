@@ -106,3 +106,6 @@ class InMemoryCampaignRepository:
     async def by_name(self, name: str) -> Campaign | None:
         rows = self._campaigns.select(lambda campaign: campaign.name == name, lambda campaign: campaign.id)
         return rows[0] if rows else None
+
+    async def list_all(self) -> list[Campaign]:
+        return sorted(self._campaigns.select(lambda c: True, lambda c: c.id), key=lambda c: c.name)

@@ -16,7 +16,7 @@ from jinja2 import (
 )
 
 from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, check_address
-from application.ports import MailContext, OutgoingMail
+from application.ports import MailContext, OutgoingMail, RenderedMail
 from domain.errors import InvalidInput
 
 BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
@@ -125,7 +125,7 @@ class JinjaMailComposer:
         except TemplateError as exc:
             raise InvalidInput(_FIELDS[kind], f"template does not render: {exc}") from exc
 
-    def compose(self, context: MailContext) -> OutgoingMail:
+    def render(self, context: MailContext) -> RenderedMail:
         jobs = context.jobs
         variables: dict[str, Any] = {
             "recipient_name": context.recipient_name,
@@ -143,6 +143,11 @@ class JinjaMailComposer:
         subject = clean_subject(self._render("subject", context.subject_template, variables))
         html = self._render("html", context.html_template, variables)
         text = self._render("text", context.text_template, variables)
+        return RenderedMail(subject, text, html)
+
+    def compose(self, context: MailContext) -> OutgoingMail:
+        rendered = self.render(context)
+        subject, text, html = rendered.subject, rendered.text, rendered.html
         try:
             check_address(context.recipient_email)
         except HeaderInjectionError as exc:

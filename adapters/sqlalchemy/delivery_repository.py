@@ -40,6 +40,19 @@ class SqlAlchemyDeliveryRepository:
         await self._session.merge(run)
         await self._session.flush()
 
+    async def get_run(self, run_id: uuid.UUID) -> CampaignRun | None:
+        return await self._session.get(CampaignRun, run_id)
+
+    async def find_run(self, campaign_id: uuid.UUID, run_date: date) -> CampaignRun | None:
+        runs = t.campaign_runs
+        query = select(CampaignRun).where(runs.c.campaign_id == campaign_id, runs.c.run_date == run_date)
+        return (await self._session.scalars(query)).first()
+
+    async def runs_of(self, campaign_id: uuid.UUID, limit: int) -> list[CampaignRun]:
+        runs = t.campaign_runs
+        query = select(CampaignRun).where(runs.c.campaign_id == campaign_id).order_by(runs.c.run_date.desc())
+        return list(await self._session.scalars(query.limit(limit)))
+
     async def planned_user_ids(self, run_id: uuid.UUID) -> set[uuid.UUID]:
         logs = t.email_logs
         await self._session.flush()

@@ -187,3 +187,6 @@ class SqlAlchemyCampaignRepository:
     async def by_name(self, name: str) -> Campaign | None:
         query = select(Campaign).where(t.email_campaigns.c.name == name)
         return (await self._session.scalars(query)).first()
+
+    async def list_all(self) -> list[Campaign]:
+        return list(await self._session.scalars(select(Campaign).order_by(t.email_campaigns.c.name)))

@@ -3,7 +3,7 @@
 Rules: the name is not blank (at most 100 characters, trimmed); the permissions follow
 domain.security.check_key_grant (known names, nothing tied to an own account, nothing the admin lacks);
 an expiry, when given, is in the future. The secret is returned once and never stored (its SHA-256 is);
-the creation is written to the audit trail without it.
+the creation is audited (`api_key.create`) without it.
 """
 
 import uuid
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.api_keys import api_key_hash, new_api_key_secret
+from application.auditing import Actor, AuditTarget, audited
 from application.ports import Clock, UnitOfWork
 from domain.errors import InvalidInput
 from domain.jst import as_utc
 from domain.roles import Role
-from domain.security import ApiKey, AuditEntry, check_key_grant
+from domain.security import ApiKey, check_key_grant
 
 MAX_NAME_LENGTH = 100
 
@@ -29,6 +30,10 @@ class CreateApiKeyCommand:
     rate_limit_per_hour: int = 1000
     expires_at: datetime | None = None
 
+    @property
+    def actor(self) -> Actor:
+        return Actor.user(self.actor_id)
+
 
 @dataclass(frozen=True)
 class CreatedApiKey:
@@ -36,6 +41,13 @@ class CreatedApiKey:
     secret: str
 
 
+def _describe(command: CreateApiKeyCommand, created: CreatedApiKey) -> AuditTarget:
+    key = created.key
+    return AuditTarget("api_key", str(key.id), {"name": key.name, "permissions": key.permissions,
+                                                "rate_limit_per_hour": key.rate_limit_per_hour})  # fmt: skip
+
+
+@audited("api_key.create", _describe)
 class CreateApiKey:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -58,10 +70,5 @@ class CreateApiKey:
         )  # fmt: skip
         async with self._uow as uow:
             await uow.api_keys.add(key)
-            await uow.audit.add(AuditEntry(
-                actor_id=command.actor_id, actor=f"user:{command.actor_id}", action="api_key.create",
-                target_type="api_key", target_id=str(key.id), at=now,
-                details={"name": name, "permissions": granted, "rate_limit_per_hour": key.rate_limit_per_hour},
-            ))  # fmt: skip
             await uow.commit()
         return CreatedApiKey(key, secret)

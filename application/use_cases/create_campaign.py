@@ -1,15 +1,38 @@
 """Create a campaign (the daily mail's settings).
 
-Rules: the name is unique and not blank; 1 to 50 jobs per mail; a per-company cap of at least 1; a resend
+Rules: the name is unique and not blank; 1 to 50 jobs per mail; a per-company cap of 1 to 50; a resend
 window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative, basic + seo > 0.
+Audited as `campaign.create`.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from application.auditing import COMMAND_LINE, Actor, AuditTarget, audited
 from application.ports import Clock, UnitOfWork
 from domain.campaign import Campaign, ScoreWeights
 from domain.errors import InvalidInput
+
+SETTING_RANGES = {
+    "jobs_per_mail": (1, 50),
+    "per_company_cap": (1, 50),
+    "resend_window_days": (0, 365),
+    "send_hour_jst": (0, 23),
+}
+
+
+def check_setting(field: str, value: int) -> int:
+    low, high = SETTING_RANGES[field]
+    if not low <= value <= high:
+        raise InvalidInput(field, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def check_weights(weights: tuple[float, float, float]) -> ScoreWeights:
+    try:
+        return ScoreWeights(*weights)
+    except ValueError as exc:
+        raise InvalidInput("weights", str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -20,24 +43,16 @@ class CreateCampaignCommand:
     resend_window_days: int = 14
     send_hour_jst: int = 8
     weights: tuple[float, float, float] = (0.5, 0.2, 0.3)
+    actor: Actor = COMMAND_LINE
 
 
-def _check(command: CreateCampaignCommand) -> ScoreWeights:
-    ranges = {
-        "jobs_per_mail": (command.jobs_per_mail, 1, 50),
-        "per_company_cap": (command.per_company_cap, 1, 50),
-        "resend_window_days": (command.resend_window_days, 0, 365),
-        "send_hour_jst": (command.send_hour_jst, 0, 23),
-    }
-    for field, (value, low, high) in ranges.items():
-        if not low <= value <= high:
-            raise InvalidInput(field, f"must be between {low} and {high}, got {value}")
-    try:
-        return ScoreWeights(*command.weights)
-    except ValueError as exc:
-        raise InvalidInput("weights", str(exc)) from None
+def _describe(command: CreateCampaignCommand, campaign: Campaign) -> AuditTarget:
+    settings = {k: v for k, v in asdict(command).items() if k not in ("actor", "weights")}
+    return AuditTarget("campaign", str(campaign.id), {**settings, "name": campaign.name,
+                                                      "weights": list(command.weights)})  # fmt: skip
 
 
+@audited("campaign.create", _describe)
 class CreateCampaign:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -47,7 +62,9 @@ class CreateCampaign:
         name = command.name.strip()
         if not name:
             raise InvalidInput("name", "must not be blank")
-        weights = _check(command)
+        for field in SETTING_RANGES:
+            check_setting(field, getattr(command, field))
+        weights = check_weights(command.weights)
         async with self._uow as uow:
             if await uow.campaigns.by_name(name) is not None:
                 raise InvalidInput("name", f"a campaign named {name!r} exists already")

@@ -1,13 +1,13 @@
 """Give an account a role (the admin bootstrap). Rules: the account must exist; the role must be one of
-domain.roles.Role; the change is written to the audit trail with the actor."""
+domain.roles.Role; the change is audited (`user.grant_role`, from and to) with the actor."""
 
 from dataclasses import dataclass
 
+from application.auditing import COMMAND_LINE, Actor, AuditTarget, audited
 from application.ports import Clock, UnitOfWork
 from application.use_cases.register_user import normalize_email
 from domain.errors import InvalidInput, NotFound
 from domain.roles import Role
-from domain.security import AuditEntry
 from domain.user import User
 
 
@@ -15,15 +15,26 @@ from domain.user import User
 class GrantRoleCommand:
     email: str
     role: str
-    actor: str = "system"
+    actor: Actor = COMMAND_LINE
 
 
+@dataclass(frozen=True)
+class RoleGranted:
+    user: User
+    previous_role: str
+
+
+def _describe(command: GrantRoleCommand, result: RoleGranted) -> AuditTarget:
+    return AuditTarget("user", str(result.user.id), {"from": result.previous_role, "to": result.user.role})
+
+
+@audited("user.grant_role", _describe)
 class GrantRole:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, command: GrantRoleCommand) -> User:
+    async def __call__(self, command: GrantRoleCommand) -> RoleGranted:
         try:
             role = Role(command.role)
         except ValueError:
@@ -35,9 +46,5 @@ class GrantRole:
             if user is None:
                 raise NotFound("user", email)
             before, user.role, user.updated_at = user.role, role.value, now
-            await uow.audit.add(AuditEntry(
-                actor_id=None, actor=command.actor, action="user.grant_role", target_type="user",
-                target_id=str(user.id), at=now, details={"from": before, "to": role.value},
-            ))  # fmt: skip
             await uow.commit()
-        return user
+        return RoleGranted(user, before)

@@ -16,6 +16,7 @@ from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY, permission_
 from entrypoints.http.controllers.accounts import AccountController
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.api_keys import ApiKeyController
+from entrypoints.http.controllers.campaigns import CampaignController
 from entrypoints.http.controllers.jobs import JobController
 from entrypoints.http.controllers.mail_links import MailLinkController
 from entrypoints.http.controllers.profile import ProfileController
@@ -40,7 +41,10 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
 
     api = DishkaRouter(
         API_PREFIX,
-        route_handlers=[AccountController, ProfileController, JobController, AdminController, ApiKeyController],
+        route_handlers=[
+            AccountController, ProfileController, JobController, AdminController, ApiKeyController,
+            CampaignController,
+        ],
     )
     system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
     app = Litestar(

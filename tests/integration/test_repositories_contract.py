@@ -274,6 +274,32 @@ async def test_racing_processes_get_the_same_run(uow_factory: UowFactory) -> Non
     assert (await open_run(date(2025, 4, 1))).status is RunStatus.FINISHED
 
 
+async def test_campaigns_are_listed_by_name_and_runs_found_without_creating(uow_factory: UowFactory) -> None:
+    run, _, _ = await seed(uow_factory)
+    other = Campaign(id=uuid.uuid4(), name="a-first")
+    async with uow_factory() as uow:
+        await uow.campaigns.add(other)
+        newer = await uow.deliveries.get_or_create_run(run.campaign_id, date(2025, 4, 3), NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        listed = await uow.campaigns.list_all()
+        assert (len(listed), listed[0].name) == (2, "a-first")
+        found = await uow.deliveries.get_run(run.id)
+        assert found is not None
+        assert (found.campaign_id, found.run_date) == (run.campaign_id, date(2025, 4, 1))
+        assert await uow.deliveries.get_run(uuid.uuid4()) is None
+        by_date = await uow.deliveries.find_run(run.campaign_id, date(2025, 4, 3))
+        assert by_date is not None
+        assert by_date.id == newer.id
+        assert await uow.deliveries.find_run(run.campaign_id, date(2025, 4, 2)) is None
+        assert await uow.deliveries.find_run(other.id, date(2025, 4, 1)) is None
+        assert [r.id for r in await uow.deliveries.runs_of(run.campaign_id, 10)] == [newer.id, run.id]
+        assert [r.id for r in await uow.deliveries.runs_of(run.campaign_id, 1)] == [newer.id]
+        assert await uow.deliveries.runs_of(other.id, 10) == []
+    async with uow_factory() as uow:  # find_run created nothing
+        assert await uow.deliveries.find_run(run.campaign_id, date(2025, 4, 2)) is None
+
+
 async def test_add_planned_skips_existing_run_user_pairs(uow_factory: UowFactory) -> None:
     run, users, jobs = await seed(uow_factory, users=3)
     first = [make_delivery(run, users[0], jobs), make_delivery(run, users[1], jobs[:1])]

@@ -213,3 +213,13 @@ def test_open_pixel_only_when_given(composer: JinjaMailComposer) -> None:
         composer.compose(context(extra={"open_pixel_url": "https://mail.example.jp/t/o/tok"})).data
     )
     assert '<img src="https://mail.example.jp/t/o/tok" width="1" height="1"' in html
+
+
+def test_render_gives_what_the_sent_message_carries(composer: JinjaMailComposer) -> None:
+    ctx = context(job(title="新宿<カフェ>"))
+    rendered = composer.render(ctx)
+    message, html, text = parts(composer.compose(ctx).data)
+    assert rendered.subject == str(message["Subject"])
+    sent = (text.replace("\r\n", "\n").strip(), html.replace("\r\n", "\n").strip())
+    assert (rendered.text.strip(), rendered.html.strip()) == sent
+    assert "新宿&lt;カフェ&gt;" in rendered.html

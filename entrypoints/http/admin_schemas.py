@@ -1,0 +1,117 @@
+"""HTTP DTOs of the admin routes (campaigns, runs, previews). Times a person reads are in JST."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+
+from application.use_cases.create_campaign import SETTING_RANGES
+from entrypoints.http.schemas import Schema
+
+
+def _setting(field: str) -> msgspec.Meta:
+    low, high = SETTING_RANGES[field]
+    return msgspec.Meta(ge=low, le=high)
+
+
+Weight = Annotated[float, msgspec.Meta(ge=0.0, le=1000.0)]
+JobsPerMail = Annotated[int, _setting("jobs_per_mail")]
+PerCompanyCap = Annotated[int, _setting("per_company_cap")]
+ResendWindowDays = Annotated[int, _setting("resend_window_days")]
+SendHourJst = Annotated[int, _setting("send_hour_jst")]
+
+
+class WeightsBody(Schema):
+    """Score weights; the personalized weight moves to the others for a user without history."""
+
+    basic: Weight
+    seo: Weight
+    personalized: Weight
+
+
+class CampaignIn(Schema):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["daily"])]
+    jobs_per_mail: JobsPerMail = 10
+    per_company_cap: PerCompanyCap = 2
+    resend_window_days: ResendWindowDays = 14
+    send_hour_jst: SendHourJst = 8
+    weights: WeightsBody = WeightsBody(basic=0.5, seo=0.2, personalized=0.3)
+
+
+class CampaignPatch(Schema):
+    """Fields left out (or null) stay as they are."""
+
+    jobs_per_mail: JobsPerMail | None = None
+    per_company_cap: PerCompanyCap | None = None
+    resend_window_days: ResendWindowDays | None = None
+    send_hour_jst: SendHourJst | None = None
+    weights: WeightsBody | None = None
+
+
+class CampaignOut(Schema):
+    id: uuid.UUID
+    name: str
+    template_type: str
+    jobs_per_mail: int
+    per_company_cap: int
+    resend_window_days: int
+    send_hour_jst: int
+    weights: WeightsBody
+    is_active: bool
+    created_at: datetime | None  # JST
+
+
+class CampaignListOut(Schema):
+    items: list[CampaignOut]
+
+
+class RunOut(Schema):
+    id: uuid.UUID
+    run_date: date  # JST
+    status: str  # planning, sending, finished
+    started_at: datetime | None  # JST
+    finished_at: datetime | None  # JST
+
+
+class CampaignDetailsOut(Schema):
+    campaign: CampaignOut
+    runs: list[RunOut]  # latest first
+
+
+class CampaignEditedOut(Schema):
+    campaign: CampaignOut
+    changed: list[str]  # the fields this edit changed
+
+
+class RunStartedOut(Schema):
+    run: RunOut
+    started_now: bool  # false: already running here, or finished
+    status_url: str
+
+
+class RunStatusOut(Schema):
+    run: RunOut
+    deliveries: dict[str, int]  # by status
+    reasons: dict[str, int]  # skipped and failed, by reason
+    running_here: bool  # this API process is working on it now
+    error: str | None  # why this process's last attempt stopped
+
+
+class PreviewJobOut(Schema):
+    job_id: uuid.UUID
+    rank: int
+    total: float
+    reasons: list[str]
+
+
+class PreviewOut(Schema):
+    campaign_id: uuid.UUID
+    user_id: uuid.UUID
+    run_date: date  # JST
+    from_run: bool  # today's run had planned this mail already
+    skip_reason: str | None  # set when the user would get no mail
+    subject: str | None
+    text: str | None
+    html: str | None
+    jobs: list[PreviewJobOut]
