@@ -19,6 +19,7 @@ UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"
 CLICK = "click"
 OPEN = "open"
+VERP = "verp"
 
 _MAX_TOKEN = 8192  # larger input is refused before any decoding work
 _B64URL = re.compile(r"[A-Za-z0-9_-]+\Z")
@@ -53,6 +54,11 @@ class LinkSigner:
 
     def _mac(self, purpose: str, body: bytes) -> bytes:
         return hmac.new(self._secret, purpose.encode("utf-8") + b"\x00" + body, hashlib.sha256).digest()
+
+    def short_mac(self, purpose: str, text: str, hex_digits: int = 16) -> str:
+        """A truncated MAC in lower-case hex, for identifiers that must stay short and case-blind (an
+        address's local part is at most 64 characters, and some servers lower-case it)."""
+        return self._mac(purpose, text.encode("utf-8")).hex()[:hex_digits]
 
     def sign(self, purpose: str, payload: dict[str, str]) -> str:
         # NUL separates purpose from payload in the MAC input; JSON never contains a raw NUL.
@@ -174,3 +180,24 @@ def read_open_token(signer: LinkSigner, token: str) -> uuid.UUID | None:
     """For the `/t/o/{token}` pixel: the delivery that was opened."""
     payload = signer.verify(OPEN, token) or {}
     return _uuid(payload.get("d"))
+
+
+_VERP = re.compile(r"(?P<local>[^@+]+)\+(?P<delivery>[0-9a-f]{32})-(?P<mac>[0-9a-f]{16})@(?P<domain>[^@>\s]+)\Z")
+
+
+def verp_address(signer: LinkSigner, sender_address: str, delivery_id: uuid.UUID) -> str:
+    """The envelope sender (Return-Path) of one delivery: `local+<delivery hex>-<mac>@domain`. A bounce
+    comes back to it, which names the delivery even when the returned mail keeps none of our headers;
+    the MAC (64 bits) stops anyone from suppressing addresses with made-up bounces."""
+    local, _, domain = sender_address.rpartition("@")
+    return f"{local}+{delivery_id.hex}-{signer.short_mac(VERP, delivery_id.hex)}@{domain}"
+
+
+def read_verp_address(signer: LinkSigner, address: str) -> uuid.UUID | None:
+    """The delivery a VERP address names, or None when it is not one of ours or its MAC is wrong."""
+    match = _VERP.match(address.strip().strip("<>").strip().lower())
+    if match is None:
+        return None
+    if not hmac.compare_digest(match["mac"], signer.short_mac(VERP, match["delivery"])):
+        return None
+    return uuid.UUID(match["delivery"])

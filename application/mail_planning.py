@@ -16,6 +16,7 @@ from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch, SkipR
 from domain.scoring.batch import ChunkResult, RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
+from domain.suppression import normalize_address
 from domain.user import User
 
 PLAN_CHUNK_USERS = 1024
@@ -114,3 +115,18 @@ def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None
     for d in deliveries:
         if d.status is DeliveryStatus.SKIPPED and d.reason:
             stats.skipped[d.reason] = stats.skipped.get(d.reason, 0) + 1
+
+
+async def skip_suppressed(uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats) -> list[User]:
+    """Users whose address is suppressed get a skipped delivery at once (in the caller's transaction, which
+    must commit) and are not scored; the others are returned, in order."""
+    suppressed = await uow.suppressions.suppressed_among({u.email for u in users})
+    if not suppressed:
+        return list(users)
+    skipped = [
+        PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, SkipReason.SUPPRESSED.value, ())
+        for u in users if normalize_address(u.email) in suppressed
+    ]  # fmt: skip
+    await uow.deliveries.add_planned(skipped)
+    count_skips(stats, skipped)
+    return [u for u in users if normalize_address(u.email) not in suppressed]

@@ -26,6 +26,7 @@ from application.ports import (
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, SkipReason, message_id_for
 from domain.job import Job
+from domain.suppression import normalize_address
 from domain.user import User
 
 
@@ -34,6 +35,7 @@ class SendOptions:
     base_url: str  # the site, for job pages and unsubscribe links
     message_id_domain: str
     signer: links.LinkSigner
+    sender_address: str | None = None  # set: each mail's envelope sender is its signed VERP address
     batch_size: int = 200
     max_attempts: int = 3
     claim_timeout: timedelta = timedelta(minutes=5)
@@ -84,6 +86,9 @@ def mail_context(
         html_template=campaign.html_template,
         text_template=campaign.text_template,
         extra={"open_pixel_url": links.open_pixel_url(base, options.signer, delivery.id)},
+        return_path=(
+            links.verp_address(options.signer, options.sender_address, delivery.id) if options.sender_address else None
+        ),
     )
 
 
@@ -128,6 +133,8 @@ class RunSender:
         async with self._uow as uow:
             users = await uow.users.get_many({d.user_id for d in batch})
             jobs = await uow.jobs.get_many({m.job_id for d in batch for m in d.matches})
+            suppressed = await uow.suppressions.suppressed_among(
+                {d.email_address for d in batch} | {u.email for u in users.values()})  # fmt: skip
         now = self._clock.now()
         open_jobs = {job_id: job for job_id, job in jobs.items() if job.is_open_at(now)}
         mails: list[OutgoingMail] = []
@@ -140,6 +147,9 @@ class RunSender:
                 continue
             if not user.email_opt_in:
                 skipped[d.id] = SkipReason.OPTED_OUT.value
+                continue
+            if normalize_address(user.email) in suppressed or normalize_address(d.email_address) in suppressed:
+                skipped[d.id] = SkipReason.SUPPRESSED.value
                 continue
             d.matches = [m for m in d.matches if m.job_id in open_jobs]
             if not d.matches:

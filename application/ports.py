@@ -15,6 +15,7 @@ from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
 from domain.security import ApiKey, AuditEntry, RefreshToken
+from domain.suppression import BounceEvent, Suppression
 from domain.user import User
 
 
@@ -119,6 +120,29 @@ class DeliveryRepository(Protocol):
     async def for_user(self, run_id: uuid.UUID, user_id: uuid.UUID) -> Delivery | None: ...
 
 
+class SuppressionRepository(Protocol):
+    """Bounce and complaint events, and the suppressed addresses (kept normalized, see
+    `domain.suppression.normalize_address`)."""
+
+    async def add_event(self, event: BounceEvent) -> bool:
+        """Record the event; False (and nothing written) when (report_key, email) is already there, so a
+        report read twice counts once."""
+        ...
+
+    async def soft_count(self, email: str) -> int:
+        """Soft bounces recorded for the address."""
+        ...
+
+    async def suppress(self, suppression: Suppression) -> bool:
+        """Suppress the address; False when it already was (the first reason is kept)."""
+        ...
+
+    async def get(self, email: str) -> Suppression | None: ...
+    async def suppressed_among(self, emails: Collection[str]) -> set[str]:
+        """Those of `emails` (normalized) that are suppressed."""
+        ...
+
+
 class ScoreRecord(NamedTuple):
     """One row of `user_job_scores`; a tuple so bulk writers (COPY) take it as it is."""
 
@@ -182,6 +206,7 @@ class UnitOfWork(Protocol):
     refresh_tokens: RefreshTokenRepository
     api_keys: ApiKeyRepository
     audit: AuditRepository
+    suppressions: SuppressionRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -223,6 +248,7 @@ class MailContext:
     html_template: str | None = None
     text_template: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    return_path: str | None = None  # the envelope sender (VERP); None: the From address
 
 
 @dataclass(frozen=True, slots=True)

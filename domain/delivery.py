@@ -4,6 +4,7 @@ Status moves pending -> sent -> opened -> clicked, or ends as bounced, failed or
 """
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,7 @@ class SkipReason(enum.StrEnum):
     NO_HOME_LOCATION = "no_home_location"
     OPTED_OUT = "opted_out"
     INACTIVE = "inactive"
+    SUPPRESSED = "suppressed"  # the address bounced hard, complained, or bounced soft too often
 
 
 @dataclass(eq=False)
@@ -162,3 +164,14 @@ class PlannedDelivery:
 def message_id_for(run_id: uuid.UUID, user_id: uuid.UUID, domain: str) -> str:
     """Derived from (run, user), so a resend after a crash carries the same Message-ID."""
     return f"<{run_id.hex}.{user_id.hex}@{domain}>"
+
+
+_MESSAGE_ID = re.compile(r"<?\s*([0-9a-f]{32})\.([0-9a-f]{32})@([^>\s]+)\s*>?\Z")
+
+
+def read_message_id(message_id: str, domain: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(run, user) from a Message-ID made by `message_id_for` for `domain`; None for anyone else's."""
+    match = _MESSAGE_ID.match(message_id.strip().lower())
+    if match is None or match.group(3) != domain.lower():
+        return None
+    return uuid.UUID(match.group(1)), uuid.UUID(match.group(2))

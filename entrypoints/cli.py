@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = mail_sub.add_parser("run", help="run (or resume) a campaign's mail for a JST date")
     run.add_argument("campaign")
     run.add_argument("--date", type=_date, help="JST date, default today")
+    bounces = mail_sub.add_parser("bounces", help="read bounces and complaints from a Maildir or a folder of .eml")
+    bounces.add_argument("directory", type=Path)
     serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -114,6 +116,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
         return await commands.import_file(args.kind, args.file, settings, console)
     if args.command == "recommend":
         return await commands.recommend(args.user_id, args.limit, settings, console)
+    if args.command == "mail" and args.mail_command == "bounces":
+        return await commands.mail_bounces(args.directory, settings, console)
     if args.command == "mail":
         return await commands.mail_run(args.campaign, args.date, settings, console)
     if args.command == "db":
@@ -165,6 +169,7 @@ def storage_problem(exc: StorageError) -> str:
     if "no such table" in text or "does not exist" in text:
         return f"{text} (is the schema there? run `mailscore db upgrade`, or point MAILSCORE_DATABASE_URL at it)"
     return text
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -147,6 +147,26 @@ async def mail_run(campaign: str, run_date: date | None, settings: Settings, con
     return 0
 
 
+async def mail_bounces(directory: Path, settings: Settings, console: Console) -> int:
+    from adapters.mail.bounce_mailbox import read_mailbox
+    from application.use_cases.record_bounces import RecordBounces
+
+    reading = read_mailbox(directory)
+    err = Console(stderr=True, soft_wrap=True)
+    for path, problem in reading.problems:
+        err.print(Text(f"{path}: skipped: {problem}"), highlight=False)
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            summary = await (await request.get(RecordBounces))(reading.reports)
+    finally:
+        await container.close()
+    outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(summary.outcomes.items())) or "none"
+    console.print(Text(f"{directory}: {reading.files} files, {len(reading.problems)} skipped, "
+                       f"{len(reading.reports)} reports: {outcomes}"), highlight=False)  # fmt: skip
+    return 2 if reading.problems else 0
+
+
 async def import_file(kind: str, path: Path, settings: Settings, console: Console) -> int:
     from application.parsing import ImportFile
 

@@ -39,7 +39,9 @@ class Settings:
     minimum_wage_dir: Path | None = None
     claim_timeout_seconds: float = 300.0
     send_batch_size: int = 200
+    soft_bounce_limit: int = 3
     secret_key: str = field(default="", repr=False)
+    bounce_webhook_secret: str = field(default="", repr=False)
 
     @property
     def message_id_domain(self) -> str:
@@ -100,6 +102,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["claim_timeout_seconds"] = float(_positive("claim_timeout_seconds", raw, float))
     if (raw := get("send_batch_size")) is not None:
         values["send_batch_size"] = int(_positive("send_batch_size", raw, int))
+    if (raw := get("soft_bounce_limit")) is not None:
+        values["soft_bounce_limit"] = int(_positive("soft_bounce_limit", raw, int))
+    if (raw := get("bounce_webhook_secret")) is not None:
+        if len(raw) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"MAILSCORE_BOUNCE_WEBHOOK_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
+        values["bounce_webhook_secret"] = raw
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")

@@ -44,6 +44,7 @@ from application.use_cases.log_out import LogOut
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
 from application.use_cases.recommend_jobs import RecommendJobs
 from application.use_cases.record_action import RecordAction
+from application.use_cases.record_bounces import BouncePolicy, RecordBounces
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
@@ -59,6 +60,7 @@ from application.use_cases.show_profile import ShowProfile
 from application.use_cases.start_campaign_run import StartCampaignRun
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
+from application.webhook_signature import WebhookVerifier
 from entrypoints.config import Settings, purpose_key, usable_outbox
 
 
@@ -107,6 +109,7 @@ class InfrastructureProvider(Provider):
         return SendOptions(
             base_url=settings.base_url,
             message_id_domain=settings.message_id_domain,
+            sender_address=settings.sender_address,
             signer=LinkSigner(purpose_key(settings, "mail-links")),
             batch_size=settings.send_batch_size,
             claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
@@ -123,6 +126,14 @@ class InfrastructureProvider(Provider):
         launcher = BackgroundRunLauncher(container)
         yield launcher
         await launcher.close()
+
+    @provide(scope=Scope.APP)
+    def webhook_verifier(self, settings: Settings) -> WebhookVerifier:
+        return WebhookVerifier(settings.bounce_webhook_secret.encode())
+
+    @provide(scope=Scope.APP)
+    def bounce_policy(self, settings: Settings) -> BouncePolicy:
+        return BouncePolicy(soft_bounce_limit=settings.soft_bounce_limit)
 
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
@@ -173,7 +184,7 @@ class UseCaseProvider(Provider):
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
     jobs = provide_all(SearchJobs)
-    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe)
+    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun

@@ -22,6 +22,7 @@ from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
 from domain.security import ApiKey, AuditEntry, RefreshToken
+from domain.suppression import BounceEvent, Suppression
 from domain.user import User
 
 V = TypeVar("V")
@@ -101,6 +102,8 @@ class InMemoryStore:
     refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
     api_keys: dict[uuid.UUID, ApiKey] = field(default_factory=dict)
     audit: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
+    bounce_events: dict[uuid.UUID, BounceEvent] = field(default_factory=dict)
+    suppressions: dict[uuid.UUID, Suppression] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -121,6 +124,8 @@ class Transaction:
         self.refresh_tokens = WorkingTable(store.refresh_tokens)
         self.api_keys = WorkingTable(store.api_keys)
         self.audit = WorkingTable(store.audit)
+        self.bounce_events = WorkingTable(store.bounce_events)
+        self.suppressions = WorkingTable(store.suppressions)
 
     def commit(self) -> None:
         self._check_unique()
@@ -136,11 +141,13 @@ class Transaction:
         store.refresh_tokens = self.refresh_tokens.committed_copy()
         store.api_keys = self.api_keys.committed_copy()
         store.audit = self.audit.committed_copy()
+        store.bounce_events = self.bounce_events.committed_copy()
+        store.suppressions = self.suppressions.committed_copy()
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (
             self.jobs, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
-            self.refresh_tokens, self.api_keys, self.audit,
+            self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions,
         )  # fmt: skip
 
     def _check_unique(self) -> None:
@@ -154,6 +161,8 @@ class Transaction:
         _unique("campaign_runs", ((r.campaign_id, r.run_date) for r in self.runs.peek()))
         _unique("refresh_tokens.token_hash", (r.token_hash for r in self.refresh_tokens.peek()))
         _unique("api_keys.key_hash", (k.key_hash for k in self.api_keys.peek()))
+        _unique("email_suppressions.email", (s.email for s in self.suppressions.peek()))
+        _unique("bounce_events", ((e.report_key, e.email) for e in self.bounce_events.peek()))
         missing = next((r.user_id for r in self.refresh_tokens.peek() if r.user_id not in self.users), None)
         if missing is not None:  # the foreign key refresh_tokens.user_id -> users.id
             raise StorageConflict(f"refresh token of a missing user: {missing}")

@@ -18,6 +18,7 @@ from adapters.in_memory.security_repositories import (
     InMemoryRefreshTokenRepository,
 )
 from adapters.in_memory.store import InMemoryStore, Transaction
+from adapters.in_memory.suppression_repository import InMemorySuppressionRepository
 
 
 class InMemoryUnitOfWork:
@@ -30,6 +31,7 @@ class InMemoryUnitOfWork:
     refresh_tokens: InMemoryRefreshTokenRepository
     api_keys: InMemoryApiKeyRepository
     audit: InMemoryAuditRepository
+    suppressions: InMemorySuppressionRepository
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -66,6 +68,7 @@ class InMemoryUnitOfWork:
         self.refresh_tokens = InMemoryRefreshTokenRepository(tx)
         self.api_keys = InMemoryApiKeyRepository(tx)
         self.audit = InMemoryAuditRepository(tx)
+        self.suppressions = InMemorySuppressionRepository(tx)
 
     def _open(self) -> Transaction:
         if self._tx is None:

@@ -170,7 +170,7 @@ class JinjaMailComposer:
         return OutgoingMail(
             delivery_id=context.delivery_id,
             message_id=context.message_id,
-            envelope_from=self._sender_address,
+            envelope_from=context.return_path or self._sender_address,
             recipient=context.recipient_email,
             subject=subject,
             data=data,

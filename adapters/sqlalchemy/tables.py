@@ -28,6 +28,7 @@ from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
 from domain.action import ActionKind
 from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus
+from domain.suppression import BounceKind
 
 # Deterministic constraint names, so Alembic can drop and compare them on both databases.
 NAMING_CONVENTION = {
@@ -305,3 +306,31 @@ audit_log = Table(
     Column("details", Json, nullable=False),
 )
 Index("ix_audit_log_at_desc", audit_log.c.at.desc())
+
+# Bounces and complaints as they were reported; (report_key, email) makes reading a report twice harmless.
+# delivery_id has no foreign key: the history of an address outlives the deliveries it came from.
+bounce_events = Table(
+    "bounce_events",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("report_key", String, nullable=False),
+    Column("email", String(254), nullable=False, index=True),
+    Column("kind", StrEnumType(BounceKind), nullable=False),
+    Column("status", String(16)),
+    Column("diagnostic", String, nullable=False),
+    Column("delivery_id", Uuid),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("report_key", "email"),
+)
+
+# Addresses never to be mailed again (normalized: see domain.suppression.normalize_address).
+email_suppressions = Table(
+    "email_suppressions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("kind", StrEnumType(BounceKind), nullable=False),
+    Column("reason", String, nullable=False),
+    Column("delivery_id", Uuid),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -20,6 +20,7 @@ from adapters.sqlalchemy.security_repositories import (
     SqlAlchemyAuditRepository,
     SqlAlchemyRefreshTokenRepository,
 )
+from adapters.sqlalchemy.suppression_repository import SqlAlchemySuppressionRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -32,6 +33,7 @@ class SqlAlchemyUnitOfWork:
     refresh_tokens: SqlAlchemyRefreshTokenRepository
     api_keys: SqlAlchemyApiKeyRepository
     audit: SqlAlchemyAuditRepository
+    suppressions: SqlAlchemySuppressionRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(session)
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.audit = SqlAlchemyAuditRepository(session)
+        self.suppressions = SqlAlchemySuppressionRepository(session)
         return self
 
     async def __aexit__(

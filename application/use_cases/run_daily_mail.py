@@ -10,6 +10,8 @@ Rules:
 - Never sent: jobs closed or expired, below the legal minimum wage in force, below the user's wish, out of
   reach, applied to or dismissed, or mailed to this user within the campaign's resend window.
 - A user with nothing new gets no mail: the delivery is skipped with the reason.
+- A suppressed address (hard bounce, complaint, too many soft bounces) is never mailed: skipped with the
+  reason `suppressed` at planning, and checked again when sending.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from application.mail_planning import (
     count_skips,
     mailed_recently,
     rank_request,
+    skip_suppressed,
     write_plan,
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
@@ -116,7 +119,9 @@ class RunDailyMail:
             state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
+            todo = await skip_suppressed(uow, run, todo, summary.plan)
             mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
+            await uow.commit()  # the suppressed users' skipped deliveries
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
         summary.loading_seconds = time.perf_counter() - started
         namer = IndustryNamer(self._reference)

@@ -21,6 +21,7 @@ from entrypoints.http.controllers.jobs import JobController
 from entrypoints.http.controllers.mail_links import MailLinkController
 from entrypoints.http.controllers.profile import ProfileController
 from entrypoints.http.controllers.system import health, metrics, ready
+from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.ioc import make_container
@@ -43,7 +44,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         API_PREFIX,
         route_handlers=[
             AccountController, ProfileController, JobController, AdminController, ApiKeyController,
-            CampaignController,
+            CampaignController, WebhookController,
         ],
     )
     system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
@@ -63,6 +64,12 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
                     "ApiKey": SecurityScheme(type="apiKey", name=API_KEY_HEADER, security_scheme_in="header"),
+                    "WebhookSignature": SecurityScheme(
+                        type="apiKey",
+                        name="X-Mailscore-Signature",
+                        security_scheme_in="header",
+                        description="sha256=<hex HMAC-SHA256(secret, X-Mailscore-Timestamp + '.' + body)>",
+                    ),
                 }
             ),
         ),

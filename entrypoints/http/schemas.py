@@ -190,3 +190,8 @@ class ApiKeyCreatedOut(Schema):
 
     key: ApiKeyOut
     secret: str
+
+
+class BounceWebhookResult(Schema):
+    reports: int = msgspec.field(default=0)
+    outcomes: dict[str, int] = msgspec.field(default_factory=dict)

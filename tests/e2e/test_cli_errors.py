@@ -90,3 +90,20 @@ def test_a_missing_schema_is_one_line_with_a_hint(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1
     assert "no such table" in done.stderr
     assert "mailscore db upgrade" in done.stderr
+
+
+def test_mail_bounces_names_each_bad_file_and_reads_the_rest(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fixtures = ROOT / "tests" / "fixtures" / "bounces"
+    folder = tmp_path / "bounces"
+    folder.mkdir()
+    for name in ("empty.eml", "not_a_report.eml", "gmail_mailbox_full.eml"):
+        (folder / name).write_bytes((fixtures / name).read_bytes())
+    done = cli("mail", "bounces", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert f"{folder / 'empty.eml'}: skipped: empty file" in done.stderr
+    assert f"{folder / 'not_a_report.eml'}: skipped: not a delivery status notification" in done.stderr
+    assert "3 files, 2 skipped, 1 reports: 1 unmatched" in done.stdout  # no such mail in this database
+    assert "Traceback" not in done.stderr + done.stdout
+    missing = cli("mail", "bounces", str(tmp_path / "nope"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: DIR: not a directory: {tmp_path / 'nope'}"

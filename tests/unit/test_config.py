@@ -12,6 +12,13 @@ def test_defaults_are_the_embedded_mode() -> None:
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.smtp_url is None
     assert settings.redis_url is None
+    assert (settings.soft_bounce_limit, settings.bounce_webhook_secret) == (3, "")  # webhook off
+
+
+def test_bounce_settings_are_read() -> None:
+    settings = load_settings({"MAILSCORE_SOFT_BOUNCE_LIMIT": "5", "MAILSCORE_BOUNCE_WEBHOOK_SECRET": "h" * 32})
+    assert (settings.soft_bounce_limit, settings.bounce_webhook_secret) == (5, "h" * 32)
+    assert "h" * 32 not in repr(settings)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +31,8 @@ def test_defaults_are_the_embedded_mode() -> None:
         ("MAILSCORE_SMTP_URL", "smtp://relay?bogus=1", "bogus"),
         ("MAILSCORE_SECRET_KEY", "short", "at least 32"),
         ("MAILSCORE_SEND_BATCH_SIZE", "0", "positive"),
+        ("MAILSCORE_SOFT_BOUNCE_LIMIT", "0", "positive"),
+        ("MAILSCORE_BOUNCE_WEBHOOK_SECRET", "short", "at least 32"),
         ("MAILSCORE_CLAIM_TIMEOUT_SECONDS", "soon", "not a number"),
         ("MAILSCORE_BASE_URL", "ftp://site", "http(s)"),
         ("MAILSCORE_SENDER_ADDRESS", "nobody", "email"),
