@@ -1,7 +1,7 @@
 """Bounces and suppressions: bounce_events and email_suppressions.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
