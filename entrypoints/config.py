@@ -11,8 +11,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from adapters.mail.dkim_signer import DkimSigner
 
 DEFAULT_HOME = Path("var")
 MIN_SECRET_LENGTH = 32
@@ -40,6 +43,9 @@ class Settings:
     claim_timeout_seconds: float = 300.0
     send_batch_size: int = 200
     soft_bounce_limit: int = 3
+    dkim_key_file: Path | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None  # default: the sender address's domain
     secret_key: str = field(default="", repr=False)
     bounce_webhook_secret: str = field(default="", repr=False)
 
@@ -102,6 +108,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["claim_timeout_seconds"] = float(_positive("claim_timeout_seconds", raw, float))
     if (raw := get("send_batch_size")) is not None:
         values["send_batch_size"] = int(_positive("send_batch_size", raw, int))
+    for name in ("dkim_selector", "dkim_domain"):
+        if (raw := get(name)) is not None:
+            values[name] = raw
+    if (raw := get("dkim_key_file")) is not None:
+        values["dkim_key_file"] = Path(raw)
+    if ("dkim_key_file" in values) != ("dkim_selector" in values):
+        raise ConfigError("MAILSCORE_DKIM_KEY_FILE and MAILSCORE_DKIM_SELECTOR: set both to sign with DKIM, or neither")
+    if "dkim_key_file" in values:
+        _check_dkim(Settings(**values))
     if (raw := get("soft_bounce_limit")) is not None:
         values["soft_bounce_limit"] = int(_positive("soft_bounce_limit", raw, int))
     if (raw := get("bounce_webhook_secret")) is not None:
@@ -122,6 +137,25 @@ def _check_smtp_url(url: str) -> None:
         SmtpSettings.from_url(url)
     except ValueError as exc:
         raise ConfigError(f"MAILSCORE_SMTP_URL: {exc}") from None
+
+
+def _check_dkim(settings: Settings) -> None:
+    from adapters.mail.dkim_signer import DkimKeyError
+
+    try:
+        dkim_signer(settings)
+    except DkimKeyError as exc:
+        raise ConfigError(f"MAILSCORE_DKIM_KEY_FILE: {exc}") from None
+
+
+def dkim_signer(settings: Settings) -> "DkimSigner | None":
+    """The DKIM signer the settings ask for, or None when no key is configured."""
+    if settings.dkim_key_file is None or settings.dkim_selector is None:
+        return None
+    from adapters.mail.dkim_signer import DkimSigner
+
+    domain = settings.dkim_domain or settings.message_id_domain
+    return DkimSigner.from_file(settings.dkim_key_file, settings.dkim_selector, domain)
 
 
 def usable_outbox(directory: Path) -> Path:

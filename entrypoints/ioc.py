@@ -61,7 +61,7 @@ from application.use_cases.start_campaign_run import StartCampaignRun
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
-from entrypoints.config import Settings, purpose_key, usable_outbox
+from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
 
 
 class InfrastructureProvider(Provider):
@@ -84,7 +84,8 @@ class InfrastructureProvider(Provider):
 
     @provide(scope=Scope.APP)
     def composer(self, settings: Settings) -> MailComposer:
-        return JinjaMailComposer(settings.sender_address, settings.sender_name)
+        dkim = dkim_signer(settings)
+        return JinjaMailComposer(settings.sender_address, settings.sender_name, sign=dkim.sign if dkim else None)
 
     @provide(scope=Scope.APP)
     async def mailer(self, settings: Settings) -> AsyncIterator[Mailer]:

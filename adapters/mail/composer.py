@@ -2,6 +2,7 @@
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +65,7 @@ class JinjaMailComposer:
         template_dir: Path | None = None,
         *,
         override_cache_size: int = 32,
+        sign: Callable[[bytes], bytes] | None = None,
     ) -> None:
         # A custom directory may replace only some templates; the rest come from the bundled set.
         loaders = [FileSystemLoader(BUNDLED_TEMPLATES)]
@@ -100,6 +102,7 @@ class JinjaMailComposer:
         self._override_cache_size = override_cache_size
         self._sender_address = check_address(sender_address)
         self._builder = MimeMessageBuilder(sender_address, sender_name)
+        self._sign = sign  # DKIM (adapters.mail.dkim_signer), when a key is configured
 
     def _template(self, kind: Kind, source: str | None) -> Template:
         if source is None:
@@ -167,6 +170,8 @@ class JinjaMailComposer:
             )
         except (HeaderInjectionError, UnicodeEncodeError) as exc:  # the latter: lone surrogates
             raise InvalidInput("mail", str(exc)) from exc
+        if self._sign is not None:
+            data = self._sign(data)
         return OutgoingMail(
             delivery_id=context.delivery_id,
             message_id=context.message_id,
