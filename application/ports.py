@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
 from domain.action import Action, ActionEvent
+from domain.analytics import DeliveryCounts
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
@@ -186,10 +187,52 @@ class ApiKeyRepository(Protocol):
     async def save(self, key: ApiKey) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str | None = None  # the actor's label (`user:<id>`, `cli`, `system`)
+    action: str | None = None  # e.g. `campaign.edit`
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    before: tuple[datetime, uuid.UUID] | None = None  # keyset: entries strictly older than (at, id)
+
+
 class AuditRepository(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def recent(self, limit: int, before: datetime | None = None) -> list[AuditEntry]:
         """Newest first; `before` pages back in time."""
+        ...
+
+    async def search(self, where: AuditFilter, limit: int) -> list[AuditEntry]:
+        """Entries matching every condition given, newest first (at, then id, descending)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    run_id: uuid.UUID
+    run_date: date  # JST
+    status: str
+    counts: DeliveryCounts
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    day: date  # JST
+    new_users: int  # accounts created that day
+    active_users: int  # distinct users with at least one action that day
+    actions: int
+    applications: int
+
+
+class AnalyticsQueries(Protocol):
+    """Aggregations computed by the storage (one grouped query each), never by loading rows."""
+
+    async def campaign_runs(self, campaign_id: uuid.UUID) -> list[RunCounts]:
+        """Each run of the campaign with its deliveries counted (see domain.analytics), newest date first."""
+        ...
+
+    async def daily_activity(self, first: date, last: date) -> list[DayActivity]:
+        """Per JST day from `first` to `last` inclusive, the days that had any activity, in date order."""
         ...
 
 
@@ -207,6 +250,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     audit: AuditRepository
     suppressions: SuppressionRepository
+    analytics: AnalyticsQueries
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

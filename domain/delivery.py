@@ -80,6 +80,7 @@ class Delivery:
     sent_at: datetime | None = None
     opened_at: datetime | None = None
     clicked_at: datetime | None = None
+    unsubscribed_at: datetime | None = None  # the recipient unsubscribed through this mail's link
     attempts: int = 0
     matches: list[MatchedJob] = field(default_factory=list)
 
@@ -111,6 +112,12 @@ class Delivery:
             return
         self._move(DeliveryStatus.CLICKED)
         self.clicked_at = at
+
+    def mark_unsubscribed(self, at: datetime) -> None:
+        """The unsubscribe link of this mail was used; the first use counts (any status: a skipped or
+        failed delivery has no mail, so its link was never seen, but the record does no harm)."""
+        if self.unsubscribed_at is None:
+            self.unsubscribed_at = at
 
     def mark_bounced(self, reason: str) -> None:
         self._move(DeliveryStatus.BOUNCED)

@@ -38,6 +38,7 @@ from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
 from application.use_cases.list_api_keys import ListApiKeys
+from application.use_cases.list_audit_entries import ListAuditEntries
 from application.use_cases.list_campaigns import ListCampaigns
 from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
@@ -54,7 +55,9 @@ from application.use_cases.search_jobs import SearchJobs
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
 from application.use_cases.show_campaign import ShowCampaign
+from application.use_cases.show_campaign_analytics import ShowCampaignAnalytics
 from application.use_cases.show_campaign_run import ShowCampaignRun
+from application.use_cases.show_daily_activity import ShowDailyActivity
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.start_campaign_run import StartCampaignRun
@@ -190,6 +193,7 @@ class UseCaseProvider(Provider):
     campaigns = provide_all(
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
     )
+    analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
 
 
 def make_container(

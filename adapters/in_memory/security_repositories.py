@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from adapters.in_memory.store import Transaction, WorkingTable
+from application.ports import AuditFilter
 from domain.jst import as_utc
 from domain.security import ApiKey, AuditEntry, RefreshToken
 
@@ -75,6 +76,22 @@ class InMemoryAuditRepository:
         end = None if before is None else as_utc(before)
         rows = [entry for entry in self._entries.peek() if end is None or as_utc(entry.at) < end]
         rows.sort(key=lambda entry: (as_utc(entry.at), entry.id), reverse=True)
+        found = (self._entries.get(entry.id) for entry in rows[:limit])
+        return [entry for entry in found if entry is not None]
+
+
+    async def search(self, where: AuditFilter, limit: int) -> list[AuditEntry]:
+        def wanted(entry: AuditEntry) -> bool:
+            at = as_utc(entry.at)
+            return (
+                (where.actor is None or entry.actor == where.actor)
+                and (where.action is None or entry.action == where.action)
+                and (where.since is None or at >= as_utc(where.since))
+                and (where.until is None or at < as_utc(where.until))
+                and (where.before is None or (at, entry.id) < (as_utc(where.before[0]), where.before[1]))
+            )
+
+        rows = sorted((e for e in self._entries.peek() if wanted(e)), key=lambda e: (as_utc(e.at), e.id), reverse=True)
         found = (self._entries.get(entry.id) for entry in rows[:limit])
         return [entry for entry in found if entry is not None]
 

@@ -4,6 +4,7 @@ import asyncio
 from types import TracebackType
 from typing import Self
 
+from adapters.in_memory.analytics import InMemoryAnalytics
 from adapters.in_memory.delivery_repository import InMemoryDeliveryRepository
 from adapters.in_memory.repositories import (
     InMemoryActionRepository,
@@ -32,6 +33,7 @@ class InMemoryUnitOfWork:
     api_keys: InMemoryApiKeyRepository
     audit: InMemoryAuditRepository
     suppressions: InMemorySuppressionRepository
+    analytics: InMemoryAnalytics
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -69,6 +71,7 @@ class InMemoryUnitOfWork:
         self.api_keys = InMemoryApiKeyRepository(tx)
         self.audit = InMemoryAuditRepository(tx)
         self.suppressions = InMemorySuppressionRepository(tx)
+        self.analytics = InMemoryAnalytics(tx)
 
     def _open(self) -> Transaction:
         if self._tx is None:

@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from adapters.sqlalchemy import tables as t
+from application.ports import AuditFilter
 from domain.security import ApiKey, AuditEntry, RefreshToken
 
 
@@ -95,4 +96,21 @@ class SqlAlchemyAuditRepository:
         query = select(AuditEntry).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
         if before is not None:
             query = query.where(log.c.at < before)
+        return list(await self._session.scalars(query))
+
+    async def search(self, where: AuditFilter, limit: int) -> list[AuditEntry]:
+        log = t.audit_log
+        conditions: list[ColumnElement[bool]] = []
+        if where.actor is not None:
+            conditions.append(log.c.actor == where.actor)
+        if where.action is not None:
+            conditions.append(log.c.action == where.action)
+        if where.since is not None:
+            conditions.append(log.c.at >= where.since)
+        if where.until is not None:
+            conditions.append(log.c.at < where.until)
+        if where.before is not None:
+            at, entry_id = where.before
+            conditions.append(or_(log.c.at < at, and_(log.c.at == at, log.c.id < entry_id)))
+        query = select(AuditEntry).where(*conditions).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
         return list(await self._session.scalars(query))

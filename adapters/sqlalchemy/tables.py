@@ -218,6 +218,7 @@ email_logs = Table(
     Column("sent_at", UtcDateTime),
     Column("opened_at", UtcDateTime),
     Column("clicked_at", UtcDateTime),
+    Column("unsubscribed_at", UtcDateTime),  # 0005
     Column("claimed_by", String(128)),
     Column("claimed_at", UtcDateTime),
     UniqueConstraint("run_id", "user_id"),

@@ -6,6 +6,7 @@ from typing import Self
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sqlalchemy.analytics import SqlAlchemyAnalytics
 from adapters.sqlalchemy.delivery_repository import SqlAlchemyDeliveryRepository
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
 from adapters.sqlalchemy.repositories import (
@@ -34,6 +35,7 @@ class SqlAlchemyUnitOfWork:
     api_keys: SqlAlchemyApiKeyRepository
     audit: SqlAlchemyAuditRepository
     suppressions: SqlAlchemySuppressionRepository
+    analytics: SqlAlchemyAnalytics
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -60,6 +62,7 @@ class SqlAlchemyUnitOfWork:
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.audit = SqlAlchemyAuditRepository(session)
         self.suppressions = SqlAlchemySuppressionRepository(session)
+        self.analytics = SqlAlchemyAnalytics(session)
         return self
 
     async def __aexit__(

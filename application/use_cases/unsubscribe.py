@@ -2,7 +2,9 @@
 
 Rules: no login; the signed unsubscribe token is the authority. A tampered, foreign-purpose or malformed
 token, or one whose user no longer exists, is NotFound. Unsubscribing sets `email_opt_in` to False and is
-idempotent. `check` only verifies the token (for the confirmation page, which changes nothing).
+idempotent. The mail whose link turned the opt-in off is marked (`unsubscribed_at`, for the campaign's
+analytics); a later use of any link changes nothing more. `check` only verifies the token (for the
+confirmation page, which changes nothing).
 """
 
 from application.links import RecipientLink, read_unsubscribe_token
@@ -30,6 +32,10 @@ class Unsubscribe:
             if user is None:
                 raise NotFound("link", "unsubscribe")
             if user.email_opt_in:
+                now = self._clock.now()
                 user.email_opt_in = False
-                user.updated_at = self._clock.now()
+                user.updated_at = now
+                delivery = await uow.deliveries.get(link.delivery_id)
+                if delivery is not None and delivery.user_id == user.id:
+                    delivery.mark_unsubscribed(now)
                 await uow.commit()

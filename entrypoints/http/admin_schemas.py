@@ -115,3 +115,65 @@ class PreviewOut(Schema):
     text: str | None
     html: str | None
     jobs: list[PreviewJobOut]
+
+
+class CountsOut(Schema):
+    """Deliveries by outcome (unique per delivery; a click counts as an open) and rates over `sent`."""
+
+    deliveries: int
+    pending: int
+    sent: int
+    skipped: int
+    failed: int
+    bounced: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    bounce_rate: float
+    open_rate: float
+    click_rate: float
+    unsubscribe_rate: float
+
+
+class RunAnalyticsOut(Schema):
+    run_id: uuid.UUID
+    run_date: date  # JST
+    status: str
+    counts: CountsOut
+
+
+class CampaignAnalyticsOut(Schema):
+    campaign_id: uuid.UUID
+    name: str
+    total: CountsOut
+    runs: list[RunAnalyticsOut]  # newest first
+
+
+class DayOut(Schema):
+    day: date  # JST
+    new_users: int
+    active_users: int
+    actions: int
+    applications: int
+
+
+class DailyActivityOut(Schema):
+    from_: date = msgspec.field(name="from")
+    to: date
+    days: list[DayOut]
+
+
+class AuditEntryOut(Schema):
+    id: uuid.UUID
+    at: datetime  # JST
+    actor: str
+    actor_id: uuid.UUID | None
+    action: str
+    target_type: str
+    target_id: str | None
+    details: dict[str, object]
+
+
+class AuditPageOut(Schema):
+    items: list[AuditEntryOut]
+    next_cursor: str | None

@@ -15,6 +15,7 @@ from entrypoints.config import Settings, load_settings
 from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY, permission_guard
 from entrypoints.http.controllers.accounts import AccountController
 from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.analytics import AnalyticsController, AuditController
 from entrypoints.http.controllers.api_keys import ApiKeyController
 from entrypoints.http.controllers.campaigns import CampaignController
 from entrypoints.http.controllers.jobs import JobController
@@ -44,7 +45,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         API_PREFIX,
         route_handlers=[
             AccountController, ProfileController, JobController, AdminController, ApiKeyController,
-            CampaignController, WebhookController,
+            CampaignController, WebhookController, AnalyticsController, AuditController,
         ],
     )
     system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
