@@ -11,6 +11,7 @@ from typing import NamedTuple, Protocol, Self
 from domain.action import Action, ActionEvent
 from domain.analytics import DeliveryCounts
 from domain.campaign import Campaign, CampaignRun
+from domain.company import Company
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
@@ -33,6 +34,12 @@ class JobRepository(Protocol):
         """At most `limit` jobs open at `at` that match `criteria` (see JobSearch.matches), newest
         posting first then by id, starting after `after`."""
         ...
+
+
+class CompanyRepository(Protocol):
+    async def add(self, company: Company) -> None: ...
+    async def get(self, company_id: uuid.UUID) -> Company | None: ...
+    async def by_name(self, name: str) -> Company | None: ...
 
 
 class UserRepository(Protocol):
@@ -241,6 +248,7 @@ class UnitOfWork(Protocol):
     The same object may be entered again later for a new transaction."""
 
     jobs: JobRepository
+    companies: CompanyRepository
     users: UserRepository
     actions: ActionRepository
     campaigns: CampaignRepository

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from domain.geo import GeoPoint
 from domain.jst import as_utc
+from domain.roles import Role
 from domain.schedule import shift_mask
 
 
@@ -54,6 +55,12 @@ class Job:
     @property
     def shift_mask(self) -> int:
         return shift_mask(self.work_days, self.work_start_time, self.work_end_time)
+
+    def managed_by(self, role: Role, company_id: uuid.UUID | None) -> bool:
+        """Admins manage every posting; an employer those of its own company."""
+        if role.at_least(Role.ADMIN):
+            return True
+        return role is Role.EMPLOYER and company_id is not None and self.company_id == company_id
 
     def is_open_at(self, moment: datetime) -> bool:
         return self.is_active and (self.expires_at is None or as_utc(self.expires_at) > as_utc(moment))

@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant = users_sub.add_parser("grant", help="give an account a role (user, employer, admin, super_admin)")
     grant.add_argument("email")
     grant.add_argument("role")
+    grant.add_argument("--company", help="attach the account to this company (created if new): an employer "
+                       "posts and edits that company's jobs")  # fmt: skip
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every migration")
@@ -125,7 +127,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
     if args.command == "campaign":
         return await commands.create_campaign(args, settings, console)
     if args.command == "users":
-        return await commands.grant_role(args.email, args.role, settings, console)
+        return await commands.grant_role(args.email, args.role, args.company, settings, console)
     raise AssertionError(args.command)
 
 

@@ -206,16 +206,17 @@ def serve(host: str, port: int, workers: int, settings: Settings, console: Conso
     return 0
 
 
-async def grant_role(email: str, role: str, settings: Settings, console: Console) -> int:
+async def grant_role(email: str, role: str, company: str | None, settings: Settings, console: Console) -> int:
     from application.use_cases.grant_role import GrantRole, GrantRoleCommand
 
     container = make_container(settings)
     try:
         async with container() as request:
-            user = (await (await request.get(GrantRole))(GrantRoleCommand(email, role))).user
+            user = (await (await request.get(GrantRole))(GrantRoleCommand(email, role, company=company))).user
     finally:
         await container.close()
-    console.print(f"{user.email} ({user.id}) now has the role {user.role}", highlight=False)
+    where = f", company {company}" if company else ""
+    console.print(f"{user.email} ({user.id}) now has the role {user.role}{where}", highlight=False)
     return 0
 
 

@@ -30,9 +30,11 @@ from application.ports import (
     UnitOfWork,
 )
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
+from application.use_cases.close_job import CloseJob
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
 from application.use_cases.edit_campaign import EditCampaign
+from application.use_cases.edit_job import EditJob
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
@@ -42,6 +44,7 @@ from application.use_cases.list_audit_entries import ListAuditEntries
 from application.use_cases.list_campaigns import ListCampaigns
 from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
+from application.use_cases.post_job import PostJob
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
 from application.use_cases.recommend_jobs import RecommendJobs
 from application.use_cases.record_action import RecordAction
@@ -187,7 +190,7 @@ class UseCaseProvider(Provider):
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
-    jobs = provide_all(SearchJobs)
+    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(

@@ -7,6 +7,7 @@ from datetime import datetime
 from adapters.in_memory.store import Transaction
 from domain.action import Action, ActionEvent
 from domain.campaign import Campaign
+from domain.company import Company
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition, search_order
 from domain.jst import as_utc
@@ -42,6 +43,21 @@ class InMemoryJobRepository:
         ]
         found.sort(key=search_order)
         return [row for job in found[:limit] if (row := self._jobs.get(job.id)) is not None]
+
+
+class InMemoryCompanyRepository:
+    def __init__(self, tx: Transaction) -> None:
+        self._companies = tx.companies
+
+    async def add(self, company: Company) -> None:
+        self._companies.add(company.id, company)
+
+    async def get(self, company_id: uuid.UUID) -> Company | None:
+        return self._companies.get(company_id)
+
+    async def by_name(self, name: str) -> Company | None:
+        rows = self._companies.select(lambda company: company.name == name, lambda company: company.id)
+        return rows[0] if rows else None
 
 
 class InMemoryUserRepository:

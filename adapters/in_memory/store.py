@@ -18,6 +18,7 @@ from adapters.sqlalchemy.errors import StorageConflict
 from application.ports import ScoreRecord
 from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
+from domain.company import Company
 from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
@@ -92,6 +93,7 @@ class InMemoryStore:
     """Shared by every InMemoryUnitOfWork built on it, like one database."""
 
     jobs: dict[uuid.UUID, Job] = field(default_factory=dict)
+    companies: dict[uuid.UUID, Company] = field(default_factory=dict)
     users: dict[uuid.UUID, User] = field(default_factory=dict)
     actions: dict[uuid.UUID, Action] = field(default_factory=dict)
     campaigns: dict[uuid.UUID, Campaign] = field(default_factory=dict)
@@ -114,6 +116,7 @@ class Transaction:
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self.jobs = WorkingTable(store.jobs)
+        self.companies = WorkingTable(store.companies)
         self.users = WorkingTable(store.users)
         self.actions = WorkingTable(store.actions)
         self.campaigns = WorkingTable(store.campaigns)
@@ -131,6 +134,7 @@ class Transaction:
         self._check_unique()
         store = self.store
         store.jobs = self.jobs.committed_copy()
+        store.companies = self.companies.committed_copy()
         store.users = self.users.committed_copy()
         store.actions = self.actions.committed_copy()
         store.campaigns = self.campaigns.committed_copy()
@@ -146,7 +150,7 @@ class Transaction:
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (
-            self.jobs, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
+            self.jobs, self.companies, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
             self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions,
         )  # fmt: skip
 
@@ -156,6 +160,7 @@ class Transaction:
                 raise StorageConflict(f"duplicate primary key: {table.duplicate_keys[0]}")
         # The same keys the SQL schema makes unique, so both twins fail the same writes.
         _unique("jobs.external_id", (j.external_id for j in self.jobs.peek() if j.external_id is not None))
+        _unique("companies.name", (c.name for c in self.companies.peek()))
         _unique("users.external_id", (u.external_id for u in self.users.peek() if u.external_id is not None))
         _unique("email_campaigns.name", (c.name for c in self.campaigns.peek()))
         _unique("campaign_runs", ((r.campaign_id, r.run_date) for r in self.runs.peek()))

@@ -9,6 +9,7 @@ from adapters.in_memory.delivery_repository import InMemoryDeliveryRepository
 from adapters.in_memory.repositories import (
     InMemoryActionRepository,
     InMemoryCampaignRepository,
+    InMemoryCompanyRepository,
     InMemoryJobRepository,
     InMemoryUserRepository,
 )
@@ -24,6 +25,7 @@ from adapters.in_memory.suppression_repository import InMemorySuppressionReposit
 
 class InMemoryUnitOfWork:
     jobs: InMemoryJobRepository
+    companies: InMemoryCompanyRepository
     users: InMemoryUserRepository
     actions: InMemoryActionRepository
     campaigns: InMemoryCampaignRepository
@@ -62,6 +64,7 @@ class InMemoryUnitOfWork:
     def _begin(self) -> None:
         tx = self._tx = Transaction(self.store)
         self.jobs = InMemoryJobRepository(tx)
+        self.companies = InMemoryCompanyRepository(tx)
         self.users = InMemoryUserRepository(tx)
         self.actions = InMemoryActionRepository(tx)
         self.campaigns = InMemoryCampaignRepository(tx)

@@ -9,6 +9,7 @@ from sqlalchemy.orm.relationships import _RelationshipDeclared
 from adapters.sqlalchemy import tables as t
 from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
+from domain.company import Company
 from domain.delivery import Delivery, MatchedJob
 from domain.job import Job
 from domain.job_search import search_text
@@ -26,6 +27,7 @@ def start_mappers() -> None:
     _map_deliveries()
     _map_jobs()
     mapper_registry.map_imperatively(Campaign, t.email_campaigns)
+    mapper_registry.map_imperatively(Company, t.companies)
     mapper_registry.map_imperatively(CampaignRun, t.campaign_runs, properties={"_campaign": _flush_after(Campaign)})
     mapper_registry.map_imperatively(
         Action,

@@ -13,6 +13,7 @@ from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
+from domain.company import Company
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
 from domain.user import User
@@ -79,6 +80,20 @@ class SqlAlchemyJobRepository:
             )
         query = query.order_by(jobs.c.posted_at.desc(), jobs.c.id).limit(limit)
         return list(await self._session.scalars(query))
+
+
+class SqlAlchemyCompanyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, company: Company) -> None:
+        self._session.add(company)
+
+    async def get(self, company_id: uuid.UUID) -> Company | None:
+        return await self._session.get(Company, company_id)
+
+    async def by_name(self, name: str) -> Company | None:
+        return (await self._session.scalars(select(Company).where(t.companies.c.name == name))).first()
 
 
 class SqlAlchemyUserRepository:

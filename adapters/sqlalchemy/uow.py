@@ -12,6 +12,7 @@ from adapters.sqlalchemy.errors import StorageConflict, StorageError
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyActionRepository,
     SqlAlchemyCampaignRepository,
+    SqlAlchemyCompanyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyUserRepository,
 )
@@ -26,6 +27,7 @@ from adapters.sqlalchemy.suppression_repository import SqlAlchemySuppressionRepo
 
 class SqlAlchemyUnitOfWork:
     jobs: SqlAlchemyJobRepository
+    companies: SqlAlchemyCompanyRepository
     users: SqlAlchemyUserRepository
     actions: SqlAlchemyActionRepository
     campaigns: SqlAlchemyCampaignRepository
@@ -53,6 +55,7 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         session = self._session = self._session_factory()
         self.jobs = SqlAlchemyJobRepository(session)
+        self.companies = SqlAlchemyCompanyRepository(session)
         self.users = SqlAlchemyUserRepository(session)
         self.actions = SqlAlchemyActionRepository(session)
         self.campaigns = SqlAlchemyCampaignRepository(session)

@@ -25,9 +25,9 @@ than 3 km apart needs prefecture_code or station_code.
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
+from application.job_places import Place, place_of
 from application.parsing import (
     Columns,
     ImportFile,
@@ -42,7 +42,7 @@ from application.parsing import (
 )
 from application.ports import Clock, ReferenceData, UnitOfWork
 from domain.errors import BelowMinimumWage
-from domain.geo import GeoPoint, distance_km
+from domain.geo import distance_km
 from domain.job import Job
 from domain.jst import end_of_day_jst, jst_date
 from domain.reference import PREFECTURES, Station
@@ -56,12 +56,6 @@ JOB_COLUMNS = Columns(
 )  # fmt: skip
 SAME_STATION_KM = 3.0  # one name on several lines of one place is one station; farther apart, another town
 FETCH_CHUNK = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class _Place:
-    prefecture_code: str
-    fields: dict[str, object]
 
 
 class ImportJobs:
@@ -187,7 +181,7 @@ class ImportJobs:
             reader.fail(missing, "give both work_start and work_end")
         fields.update(times)
 
-    def _place(self, reader: RowReader) -> _Place | None:
+    def _place(self, reader: RowReader) -> Place | None:
         """Prefecture, municipality and point from the station, else from the municipality or prefecture."""
         given = reader.text("prefecture_code")
         prefecture = given.zfill(2) if given else None
@@ -202,28 +196,13 @@ class ImportJobs:
         if municipality_code and municipality is None:
             reader.fail("municipality_code", f"{municipality_code!r} is not a municipality code (JIS X 0402)")
             return None
-        if station is not None:
-            if prefecture is not None and prefecture != station.prefecture_code:
-                message = f"station {station.name} is near prefecture {station.prefecture_code}"
-                reader.warn("prefecture_code", f"{message}; kept {prefecture}")
-            prefecture = prefecture or station.prefecture_code
-            municipality = municipality or self._reference.municipality(station.municipality_code)
-        elif municipality is not None:
-            prefecture = prefecture or municipality.prefecture_code
-        if prefecture is None:
+        if station is not None and prefecture is not None and prefecture != station.prefecture_code:
+            message = f"station {station.name} is near prefecture {station.prefecture_code}"
+            reader.warn("prefecture_code", f"{message}; kept {prefecture}")
+        place = place_of(self._reference, prefecture, station, municipality)
+        if place is None:
             reader.fail("station_code", "give station_code, station_name or prefecture_code")
-            return None
-        point: GeoPoint | None = station.point if station else (municipality.point if municipality else None)
-        fields: dict[str, object] = {
-            "prefecture": PREFECTURES[prefecture],
-            "city": municipality.name if municipality else "",
-            "municipality_code": municipality.code if municipality else None,
-            "station_code": station.code if station else None,
-            "nearest_station": station.name if station else None,
-            "latitude": point.latitude if point else None,
-            "longitude": point.longitude if point else None,
-        }
-        return _Place(prefecture, fields)
+        return place
 
     def _station(self, reader: RowReader, prefecture: str | None) -> Station | None:
         code = reader.text("station_code")

@@ -23,7 +23,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
 from application.errors import AccountRequired, AlreadyExists, NotAuthorized, PermissionDenied, TooManyAttempts
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.errors import BelowMinimumWage, InvalidInput, InvalidTransition, NotFound
 from entrypoints.http.schemas import FieldError, Problem
 
 PROBLEM_BASE = "https://mailscore.example.jp/problems/"
@@ -58,6 +58,7 @@ PROBLEM_TABLE: dict[type[BaseException], ProblemKind] = {
     InvalidTransition: ProblemKind(409, "invalid-transition", "Not possible in the current state"),
     StorageConflict: ProblemKind(409, "conflict", "Conflicting change; try again"),
     InvalidInput: ProblemKind(422, "invalid-input", "The input breaks a rule"),
+    BelowMinimumWage: ProblemKind(422, "below-minimum-wage", "Below the legal minimum wage"),
     TooManyAttempts: ProblemKind(429, "too-many-attempts", "Too many attempts"),
     TooManyRequestsException: ProblemKind(429, "too-many-requests", "Too many requests"),
     StorageError: ProblemKind(503, "storage-unavailable", "Storage unavailable; try again"),

@@ -1,7 +1,7 @@
 """HTTP DTOs: frozen msgspec Structs, camelCase on the wire, unknown fields refused."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
@@ -138,6 +138,53 @@ class JobOut(Schema):
     expires_at: datetime | None
     is_active: bool
     generated: bool
+    company_id: uuid.UUID | None
+    work_days: int  # bit 0 = Monday; 0: not stated
+    work_start: str | None  # HH:MM, Japan time
+    work_end: str | None
+    address: str | None
+
+
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class JobIn(Schema):
+    """A new posting. The place: `stationCode`, else `municipalityCode`, else `prefectureCode`."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["カフェのホールスタッフ"])]
+    job_type: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["カフェ"])]
+    hourly_wage: Annotated[int, msgspec.Meta(ge=1, le=100_000, examples=[1300])]
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    industry: Annotated[str, msgspec.Meta(max_length=8, examples=["7671"])] | None = None
+    station_code: Annotated[str, msgspec.Meta(max_length=16, examples=["003700"])] | None = None
+    municipality_code: Annotated[str, msgspec.Meta(max_length=8, examples=["13104"])] | None = None
+    prefecture_code: Annotated[str, msgspec.Meta(max_length=4, examples=["13"])] | None = None
+    walking_minutes: Annotated[int, msgspec.Meta(ge=0, le=120)] | None = None
+    work_days: Annotated[str, msgspec.Meta(max_length=50, examples=["mon-fri", "月〜金"])] | None = None
+    work_start: Annotated[str, msgspec.Meta(max_length=10, examples=["09:00"])] | None = None
+    work_end: Annotated[str, msgspec.Meta(max_length=10, examples=["17:00"])] | None = None
+    expires_on: date | None = None  # Japan date; open through that whole day
+    address: ShortText | None = None
+    company_id: uuid.UUID | None = None  # admins: the company posting; employers: their own (or left out)
+
+
+class JobPatch(Schema):
+    """Fields left out (or null) stay as they are; a place given replaces the whole place."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    job_type: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    hourly_wage: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+    industry: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+    station_code: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    municipality_code: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+    prefecture_code: Annotated[str, msgspec.Meta(max_length=4)] | None = None
+    walking_minutes: Annotated[int, msgspec.Meta(ge=0, le=120)] | None = None
+    work_days: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    work_start: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    work_end: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    expires_on: date | None = None
+    address: ShortText | None = None
 
 
 class JobPageOut(Schema):

@@ -89,3 +89,21 @@ def test_serve_runs_uvicorn_on_the_embedded_defaults(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_grant_employer_with_a_company_then_post_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=sqlite_url, secret_key=SECRET, outbox_dir=tmp_path / "o"), FastHasher())
+    with TestClient(app) as client:
+        register(client, "sato@example.jp")
+        assert main(["users", "grant", "sato@example.jp", "employer", "--company", "新宿カフェ株式会社"]) == 0
+        auth = {"Authorization": f"Bearer {login(client, 'sato@example.jp')['accessToken']}"}
+        job = {"title": "ホールスタッフ", "jobType": "カフェ", "hourlyWage": 1300, "municipalityCode": "13104"}
+        response = client.post("/api/v1/jobs", json=job, headers=auth)
+        assert response.status_code == 201, response.text
+        assert response.json()["companyName"] == "新宿カフェ株式会社"
+        found = client.get("/api/v1/jobs", params={"keyword": "ﾎｰﾙ", "municipality": "新宿区"}, headers=auth)
+        assert [j["id"] for j in found.json()["items"]] == [response.json()["id"]]
+        response = client.post("/api/v1/jobs", json={**job, "hourlyWage": 1200}, headers=auth)
+        assert response.status_code == 422
+        assert response.json()["type"].endswith("/below-minimum-wage")
+    assert main(["users", "grant", "sato@example.jp", "employer", "--company", " "]) == 2

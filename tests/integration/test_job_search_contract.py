@@ -3,6 +3,9 @@
 import uuid
 from datetime import timedelta
 
+import pytest
+
+from adapters.sqlalchemy.errors import StorageConflict
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
 from domain.text import search_words
@@ -105,3 +108,27 @@ async def test_search_text_follows_an_edit(uow_factory: UowFactory) -> None:
 async def test_unknown_ids_and_empty_results_are_just_empty(uow_factory: UowFactory) -> None:
     after = SearchPosition(NOW, uuid.uuid4())
     assert await search(uow_factory, JobSearch(prefecture_code="47"), after) == []
+
+
+async def test_companies_and_the_company_of_users_and_jobs(uow_factory: UowFactory) -> None:
+    from domain.company import Company
+    from tests.integration.test_repositories_contract import make_user
+
+    firm = Company(uuid.uuid4(), "新宿カフェ株式会社", NOW)
+    user = make_user(company_id=firm.id, role="employer")
+    job = make_job(company_id=firm.id, employer_id=user.id, company_name=firm.name)
+    async with uow_factory() as uow:
+        await uow.companies.add(firm)
+        await uow.users.add(user)
+        await uow.jobs.add(job)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.companies.by_name("新宿カフェ株式会社")).id == firm.id  # type: ignore[union-attr]
+        assert (await uow.companies.get(firm.id)).name == firm.name  # type: ignore[union-attr]
+        assert await uow.companies.by_name("渋谷書店") is None
+        assert (await uow.users.get(user.id)).company_id == firm.id  # type: ignore[union-attr]
+        assert (await uow.jobs.get(job.id)).company_id == firm.id  # type: ignore[union-attr]
+    async with uow_factory() as uow:
+        await uow.companies.add(Company(uuid.uuid4(), "新宿カフェ株式会社"))
+        with pytest.raises(StorageConflict):
+            await uow.commit()

@@ -1,14 +1,20 @@
 """Job postings and what the caller does with them (`/api/v1/jobs`)."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from application.job_drafts import JobDraft
+from application.use_cases.close_job import CloseJob, CloseJobCommand
+from application.use_cases.edit_job import EditJob, EditJobCommand
+from application.use_cases.post_job import PostJob, PostJobCommand
 from application.use_cases.record_action import RecordAction, RecordActionCommand
 from application.use_cases.search_jobs import SearchJobs, SearchJobsQuery
 from application.use_cases.show_job import ShowJob
@@ -16,9 +22,28 @@ from domain.errors import InvalidInput
 from domain.job import Job
 from entrypoints.http.auth import Caller, needs
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
-from entrypoints.http.schemas import ActionIn, ActionOut, JobOut, JobPageOut
+from entrypoints.http.schemas import ActionIn, ActionOut, JobIn, JobOut, JobPageOut, JobPatch
 
-_QUERY_NAMES = {"job_type": "jobType", "min_hourly_wage": "minHourlyWage"}
+
+@asynccontextmanager
+async def wire_field_names() -> AsyncIterator[None]:
+    """The use-cases name fields in snake_case; a client reads the camelCase it sent."""
+    try:
+        yield
+    except InvalidInput as error:
+        head, *rest = error.field.split("_")
+        error.field = head + "".join(word.title() for word in rest)
+        error.args = (f"{error.field}: {error.message}",)
+        raise
+
+
+def draft_of(data: JobIn | JobPatch) -> JobDraft:
+    return JobDraft(
+        title=data.title, job_type=data.job_type, hourly_wage=data.hourly_wage, description=data.description,
+        industry=data.industry, station_code=data.station_code, municipality_code=data.municipality_code,
+        prefecture_code=data.prefecture_code, walking_minutes=data.walking_minutes, work_days=data.work_days,
+        work_start=data.work_start, work_end=data.work_end, expires_on=data.expires_on, address=data.address,
+    )  # fmt: skip
 
 
 def job_out(job: Job) -> JobOut:
@@ -41,6 +66,11 @@ def job_out(job: Job) -> JobOut:
         expires_at=job.expires_at,
         is_active=job.is_active,
         generated=job.generated,
+        company_id=job.company_id,
+        work_days=job.work_days,
+        work_start=job.work_start_time.strftime("%H:%M") if job.work_start_time else None,
+        work_end=job.work_end_time.strftime("%H:%M") if job.work_end_time else None,
+        address=job.address,
     )
 
 
@@ -75,10 +105,8 @@ class JobController(Controller):
         query = SearchJobsQuery(
             prefecture, municipality, station, job_type, industry, min_hourly_wage, keyword, limit, cursor
         )
-        try:
+        async with wire_field_names():
             page = await use_case(query)
-        except InvalidInput as error:  # name the parameter as the client spelled it
-            raise InvalidInput(_QUERY_NAMES.get(error.field, error.field), error.message) from None
         return JobPageOut(items=[job_out(job) for job in page.jobs], next_cursor=page.next_cursor)
 
     @get(
@@ -89,6 +117,53 @@ class JobController(Controller):
     )
     async def show(self, job_id: FromPath[uuid.UUID], use_case: FromDishka[ShowJob]) -> JobOut:
         return job_out(await use_case(job_id))
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Post a job for the caller's company (admins: for any company)",
+        description=(
+            "An employer posts for the company its account belongs to. A wage below the legal minimum in "
+            "force for the job's prefecture today is refused (422, type below-minimum-wage, naming the field, "
+            "the wage and the minimum)."
+        ),
+        responses=problems(*AUTHENTICATED, 422),
+        **needs("create:jobs"),
+    )
+    async def post_job(
+        self, caller: NamedDependency[Caller], data: JSONBody[JobIn], use_case: FromDishka[PostJob]
+    ) -> JobOut:
+        command = PostJobCommand(caller.user_id, caller.role, draft_of(data), data.company_id)
+        async with wire_field_names():
+            return job_out(await use_case(command))
+
+    @patch(
+        "/{job_id:uuid}",
+        summary="Edit a posting of the caller's company (admins: any posting)",
+        description="Fields left out stay. Another company's posting is 403; the wage rule of POST applies.",
+        responses=problems(*AUTHENTICATED, 404, 422),
+        **needs("update:own_jobs"),
+    )
+    async def edit_job(
+        self,
+        caller: NamedDependency[Caller],
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[JobPatch],
+        use_case: FromDishka[EditJob],
+    ) -> JobOut:
+        async with wire_field_names():
+            return job_out(await use_case(EditJobCommand(caller.user_id, caller.role, job_id, draft_of(data))))
+
+    @delete(
+        "/{job_id:uuid}",
+        summary="Close a posting (kept, not deleted): it leaves search, matches and mails",
+        responses=problems(*AUTHENTICATED, 404),
+        **needs("update:own_jobs"),
+    )
+    async def close_job(
+        self, caller: NamedDependency[Caller], job_id: FromPath[uuid.UUID], use_case: FromDishka[CloseJob]
+    ) -> None:
+        await use_case(CloseJobCommand(caller.user_id, caller.role, job_id))
 
     @post(
         "/{job_id:uuid}/actions",
