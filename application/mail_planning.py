@@ -4,6 +4,7 @@ A plan is written a chunk at a time, each chunk in one transaction with its deli
 the users' scores, so a crash loses at most the chunk in flight and a restart plans only who is left.
 """
 
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch, SkipReason
-from domain.scoring.batch import ChunkResult, RankRequest
+from domain.scoring.batch import RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
 from domain.suppression import normalize_address
@@ -57,31 +58,58 @@ def plan_delivery(
                            tuple(matches))  # fmt: skip
 
 
+FactorEncoder = Callable[[dict[str, object]], str]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How planning computes; the defaults plan in a thread and leave factors as dicts."""
+
+    processes: int = 0  # forked planning processes; 0: plan in a thread of this process
+    encode_factors: FactorEncoder | None = None  # JSON text of a score's factors, made where it is computed
+
+
+IN_THREAD = PlanOptions()
+
+
 class ChunkPlanner:
-    """Scores and plans a list of users: pure computation, safe to run in a worker thread."""
+    """Scores and plans a list of users: pure computation, safe to run in a worker thread or process.
+
+    `encode_factors` turns each score's factors into JSON text where they are computed, so a plan made in
+    another process travels back as one string per score rather than as nested dicts."""
 
     def __init__(
         self, state: MatchingState, run: CampaignRun, request: RankRequest,
         mailed: Mapping[uuid.UUID, set[uuid.UUID]], namer: Callable[[str], str | None], at: datetime,
+        encode_factors: FactorEncoder | None = None,
     ) -> None:  # fmt: skip
         self._state, self._run, self._request, self._mailed, self._namer = state, run, request, mailed, namer
-        self._at = at
+        self._at, self._encode = at, encode_factors
 
     def __call__(self, users: Sequence[User]) -> list["ChunkPlan"]:
         plans = []
+        started = time.process_time()
         for result in self._state.scorer.rank(users, self._request, self._mailed):
             pairs = list(zip(result.users, result.ranked, strict=True))
             deliveries = [plan_delivery(self._run, u, ranked, self._state, self._namer) for u, ranked in pairs]
-            records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at)]
-            plans.append(ChunkPlan(result, deliveries, records))
+            records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at, self._encode)]
+            spent, started = time.process_time() - started, time.process_time()
+            plans.append(
+                ChunkPlan([u.id for u in result.users], deliveries, records, result.pairs_total, result.pairs_scored,
+                          spent)
+            )  # fmt: skip
         return plans
 
 
-def score_records(user: User, ranked: Sequence[ScoreBreakdown], at: datetime) -> list[ScoreRecord]:
-    return [
-        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, s.as_json_dict(), at)
-        for s in ranked
-    ]
+def score_records(
+    user: User, ranked: Sequence[ScoreBreakdown], at: datetime, encode: FactorEncoder | None = None
+) -> list[ScoreRecord]:
+    out = []
+    for s in ranked:
+        factors = s.as_json_dict()
+        out.append(ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total,
+                               encode(factors) if encode else factors, at))  # fmt: skip
+    return out
 
 
 async def mailed_recently(
@@ -93,17 +121,21 @@ async def mailed_recently(
 
 @dataclass
 class ChunkPlan:
-    """One scored chunk, ready to write: its deliveries and the users' score rows."""
+    """One scored chunk, ready to write: its deliveries and the users' score rows. Plain data, so a plan
+    made in a planning process can be sent back to the one that writes it."""
 
-    result: ChunkResult
+    user_ids: list[uuid.UUID]
     deliveries: list[PlannedDelivery]
     records: list[ScoreRecord]
+    pairs_total: int
+    pairs_scored: int
+    cpu_seconds: float  # spent scoring and planning this chunk
 
 
 async def write_plan(uow: UnitOfWork, plan: ChunkPlan) -> None:
     async with uow:
         await uow.deliveries.add_planned(plan.deliveries)
-        await uow.scores.replace_for_users([u.id for u in plan.result.users], plan.records)
+        await uow.scores.replace_for_users(plan.user_ids, plan.records)
         await uow.commit()
 
 

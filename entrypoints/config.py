@@ -46,6 +46,9 @@ class Settings:
     dkim_key_file: Path | None = None
     dkim_selector: str | None = None
     dkim_domain: str | None = None  # default: the sender address's domain
+    # Forked processes that score while this one writes (Linux; 0 plans in a thread). One is enough for two
+    # cores: the writer and the database server use the rest.
+    planning_processes: int = field(default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0)
     secret_key: str = field(default="", repr=False)
     bounce_webhook_secret: str = field(default="", repr=False)
 
@@ -123,6 +126,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_BOUNCE_WEBHOOK_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
         values["bounce_webhook_secret"] = raw
+    if (raw := get("planning_processes")) is not None:
+        if not raw.isdigit():
+            raise ConfigError(f"MAILSCORE_PLANNING_PROCESSES: not a whole number of processes (0 or more): {raw!r}")
+        values["planning_processes"] = int(raw)
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")

@@ -14,6 +14,7 @@ from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
 from application.links import LinkSigner
+from application.mail_planning import PlanOptions
 from application.mail_sending import SendOptions
 from application.paging import CursorCodec
 from application.ports import (
@@ -141,6 +142,12 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def bounce_policy(self, settings: Settings) -> BouncePolicy:
         return BouncePolicy(soft_bounce_limit=settings.soft_bounce_limit)
+
+    @provide(scope=Scope.APP)
+    def plan_options(self, settings: Settings) -> PlanOptions:
+        from adapters.sqlalchemy.score_repository import encode_score_factors
+
+        return PlanOptions(processes=settings.planning_processes, encode_factors=encode_score_factors)
 
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:

@@ -55,13 +55,17 @@ class SqlAlchemyScoreRepository:
         return [ScoreRecord(**row._mapping) for row in rows]
 
 
+def encode_score_factors(factors: dict[str, object]) -> str:
+    """A score's factors as JSON text, with msgspec (~10x the stdlib's speed)."""
+    return msgspec.json.encode(factors).decode()
+
+
 def _encoded(records: Sequence[ScoreRecord]) -> Sequence[ScoreRecord]:
-    """Factors given as a dict become JSON text here, with msgspec (~10x the stdlib's speed)."""
+    """Factors given as a dict become JSON text here (planning usually sends them encoded already)."""
     if all(isinstance(record.score_factors, str) for record in records):
         return records
-    encode = msgspec.json.encode
     return [
-        r if isinstance(r.score_factors, str) else r._replace(score_factors=encode(r.score_factors).decode())
+        r if isinstance(r.score_factors, str) else r._replace(score_factors=encode_score_factors(r.score_factors))
         for r in records
     ]
 

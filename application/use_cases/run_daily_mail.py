@@ -16,13 +16,16 @@ Rules:
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from application.mail_planning import (
+    IN_THREAD,
     PLAN_CHUNK_USERS,
     ChunkPlan,
     ChunkPlanner,
+    PlanOptions,
     PlanStats,
     count_skips,
     mailed_recently,
@@ -32,6 +35,7 @@ from application.mail_planning import (
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
 from application.matching import IndustryNamer, load_matching_state
+from application.planning_workers import PlanningWorkers
 from application.ports import (
     Clock,
     MailComposer,
@@ -81,9 +85,10 @@ def scoring_moment_for(campaign: Campaign, run: CampaignRun, now: datetime) -> d
 class RunDailyMail:
     def __init__(
         self, uow: UnitOfWork, reference: ReferenceData, composer: MailComposer, mailer: Mailer,
-        clock: Clock, options: SendOptions, progress: ProgressReporter,
+        clock: Clock, options: SendOptions, progress: ProgressReporter, planning: PlanOptions = IN_THREAD,
     ) -> None:  # fmt: skip
         self._uow, self._reference, self._clock = uow, reference, clock
+        self._planning = planning
         self._sender = RunSender(uow, composer, mailer, clock, options)
         self._progress = progress
 
@@ -111,8 +116,9 @@ class RunDailyMail:
         return summary
 
     async def _plan(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
-        """Score a chunk in a worker thread while the previous chunk is written: the database works on
-        its own core meanwhile. Only one database operation is ever in flight on the unit of work."""
+        """Score the next chunks (in a planning process, or a thread) while this one is written: the
+        database works on its own core meanwhile. Only one database operation is ever in flight on the
+        unit of work."""
         started = time.perf_counter()
         scoring_moment = scoring_moment_for(campaign, run, self._clock.now())
         async with self._uow as uow:
@@ -125,24 +131,36 @@ class RunDailyMail:
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
         summary.loading_seconds = time.perf_counter() - started
         namer = IndustryNamer(self._reference)
-        planner = ChunkPlanner(state, run, rank_request(campaign), mailed, namer, scoring_moment)
+        planner = ChunkPlanner(
+            state, run, rank_request(campaign), mailed, namer, scoring_moment, self._planning.encode_factors
+        )
         stats = summary.plan
         self._progress.start("scoring", len(todo))
-        writing: asyncio.Task[float] | None = None
-        for start in range(0, len(todo), PLAN_CHUNK_USERS):
-            tick = time.perf_counter()
-            plans = await asyncio.to_thread(planner, todo[start : start + PLAN_CHUNK_USERS])
-            stats.scoring_seconds += time.perf_counter() - tick
-            if writing is not None:
-                stats.writing_seconds += await writing
-            for plan in plans:
-                stats.pairs_total += plan.result.pairs_total
-                stats.pairs_scored += plan.result.pairs_scored
-                stats.users_planned += len(plan.result.users)
-                count_skips(stats, plan.deliveries)
-            writing = asyncio.create_task(self._write(plans))
-        if writing is not None:
-            stats.writing_seconds += await writing
+        slices = iter(range(0, len(todo), PLAN_CHUNK_USERS))
+        in_flight: deque[asyncio.Future[list[ChunkPlan]]] = deque()
+        with PlanningWorkers(planner, todo, self._planning.processes) as workers:
+
+            def submit_next() -> None:
+                start = next(slices, None)
+                if start is not None:
+                    in_flight.append(workers.submit(start, start + PLAN_CHUNK_USERS))
+
+            for _ in range(workers.in_flight):
+                submit_next()
+            try:
+                while in_flight:
+                    plans = await in_flight.popleft()
+                    submit_next()  # the next slice computes while this one is written
+                    for plan in plans:
+                        stats.scoring_seconds += plan.cpu_seconds
+                        stats.pairs_total += plan.pairs_total
+                        stats.pairs_scored += plan.pairs_scored
+                        stats.users_planned += len(plan.user_ids)
+                        count_skips(stats, plan.deliveries)
+                    stats.writing_seconds += await self._write(plans)
+            finally:
+                for future in in_flight:
+                    future.cancel()
         self._progress.finish("scoring")
         async with self._uow as uow:
             run.status = RunStatus.SENDING
@@ -153,7 +171,7 @@ class RunDailyMail:
         started = time.perf_counter()
         for plan in plans:
             await write_plan(self._uow, plan)
-            self._progress.advance("scoring", len(plan.result.users))
+            self._progress.advance("scoring", len(plan.user_ids))
         return time.perf_counter() - started
 
     async def _send(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:

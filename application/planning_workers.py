@@ -1,0 +1,64 @@
+"""Where a run's planning computes: in a worker thread, or in forked planning processes.
+
+Scoring a chunk is mostly Python and numpy that hold the GIL, and so is writing the previous chunk's
+rows; in one process the two take turns. A forked process scores on a core of its own while this process
+writes, and receives the users and the matching state by the fork itself, not by pickling. Only its
+plans travel back. Fork is used where it is the platform's safe default (Linux); elsewhere, a thread.
+"""
+
+import asyncio
+import multiprocessing
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+
+from application.mail_planning import ChunkPlan, ChunkPlanner
+from domain.user import User
+
+# The planner and users a forked planning process works on; set in the child by the pool's initializer.
+_work: tuple[ChunkPlanner, Sequence[User]] | None = None
+
+
+def _install(planner: ChunkPlanner, users: Sequence[User]) -> None:
+    global _work
+    _work = (planner, users)
+
+
+def _plan_slice(start: int, stop: int) -> list[ChunkPlan]:
+    if _work is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("planning process started without its work")
+    planner, users = _work
+    return planner(users[start:stop])
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+class PlanningWorkers:
+    """Plans slices of `users` with `planner`: in `processes` forked processes, or in a thread when 0."""
+
+    def __init__(self, planner: ChunkPlanner, users: Sequence[User], processes: int) -> None:
+        self._planner, self._users = planner, users
+        self._pool: ProcessPoolExecutor | None = None
+        if processes > 0 and can_fork():
+            self._pool = ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("fork"), initializer=_install,
+                initargs=(planner, users),
+            )  # fmt: skip
+        self.in_flight = processes + 1 if self._pool else 1  # slices to keep submitted ahead of the writer
+
+    def submit(self, start: int, stop: int) -> "asyncio.Future[list[ChunkPlan]]":
+        if self._pool is None:
+            return asyncio.ensure_future(asyncio.to_thread(self._planner, self._users[start:stop]))
+        return asyncio.get_running_loop().run_in_executor(self._pool, _plan_slice, start, stop)
+
+    def __enter__(self) -> "PlanningWorkers":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

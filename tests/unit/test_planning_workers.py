@@ -1,0 +1,103 @@
+"""Planning in a forked process gives exactly what planning in a thread gives, and errors come back."""
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import application.use_cases.run_daily_mail as run_daily_mail
+from adapters.clock import FixedClock
+from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.mail.composer import JinjaMailComposer
+from adapters.mail.outbox import OutboxMailer
+from adapters.reference_data.loader import BundledReferenceData
+from adapters.sqlalchemy.score_repository import encode_score_factors
+from application.demo_data import build_demo_data, store_demo_data
+from application.links import LinkSigner
+from application.mail_planning import IN_THREAD, PlanOptions
+from application.mail_sending import SendOptions
+from application.planning_workers import PlanningWorkers, can_fork
+from application.ports import NullProgress
+from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
+from domain.jst import at_jst
+
+RUN_DATE = date(2025, 12, 3)
+REFERENCE = BundledReferenceData()
+OPTIONS = SendOptions("https://mailscore.example.jp", "mailscore.example.jp", LinkSigner(b"k" * 32))
+needs_fork = pytest.mark.skipif(not can_fork(), reason="planning processes are forked on Linux only")
+
+
+class PidPlanner:
+    def __call__(self, users: list[int]) -> list[object]:
+        return [(os.getpid(), list(users))]
+
+
+class FailingPlanner:
+    def __call__(self, users: list[int]) -> list[object]:
+        raise ValueError(f"cannot plan {len(users)} users")
+
+
+@needs_fork
+async def test_a_planning_process_is_another_process_and_plans_the_slice_it_is_given() -> None:
+    with PlanningWorkers(PidPlanner(), list(range(10)), processes=1) as workers:  # type: ignore[arg-type]
+        [(pid, got)] = await workers.submit(2, 5)
+    assert pid != os.getpid()
+    assert got == [2, 3, 4]
+
+
+async def test_without_processes_planning_runs_in_this_process() -> None:
+    with PlanningWorkers(PidPlanner(), list(range(10)), processes=0) as workers:  # type: ignore[arg-type]
+        [(pid, got)] = await workers.submit(0, 3)
+    assert pid == os.getpid()
+    assert got == [0, 1, 2]
+
+
+@needs_fork
+async def test_an_error_in_a_planning_process_reaches_the_run() -> None:
+    failing = PlanningWorkers(FailingPlanner(), list(range(10)), processes=1)  # type: ignore[arg-type]
+    with failing as workers, pytest.raises(ValueError, match="cannot plan 4 users"):
+        await workers.submit(0, 4)
+
+
+async def _planned_world(tmp_path: Path, planning: PlanOptions) -> InMemoryStore:
+    store = InMemoryStore()
+    data = build_demo_data(REFERENCE, 400, 600, 11, at_jst(RUN_DATE, 7))
+    await store_demo_data(InMemoryUnitOfWork(store), data)
+    use_case = RunDailyMail(
+        InMemoryUnitOfWork(store), REFERENCE, JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score"),
+        OutboxMailer(tmp_path), FixedClock(at_jst(RUN_DATE, 8)), OPTIONS, NullProgress(), planning,
+    )  # fmt: skip
+    await use_case(RunDailyMailCommand("daily", RUN_DATE))
+    return store
+
+
+def _factors(factors: str | dict[str, object]) -> object:
+    return json.loads(factors) if isinstance(factors, str) else factors
+
+
+def _outcome(store: InMemoryStore) -> tuple[dict[object, object], dict[object, object]]:
+    deliveries = {
+        d.user_id: (d.status, d.reason, [(m.job_id, m.match_rank, m.total_score, tuple(m.reasons)) for m in d.matches])
+        for d in store.deliveries.values()
+    }
+    scores = {
+        (user, job): (r.total_score, _factors(r.score_factors)) for user, rows in store.scores.items()
+        for job, r in rows.items()
+    }
+    return deliveries, scores
+
+
+@needs_fork
+async def test_a_run_planned_in_processes_equals_one_planned_in_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_daily_mail, "PLAN_CHUNK_USERS", 64)  # several slices in flight at once
+    in_thread = _outcome(await _planned_world(tmp_path / "a", IN_THREAD))
+    in_processes = _outcome(
+        await _planned_world(tmp_path / "b", PlanOptions(processes=2, encode_factors=encode_score_factors))
+    )
+    assert len(in_thread[0]) > 300
+    assert sum(1 for d in in_thread[0].values() if d[2]) > 100  # enough mails with matches to compare
+    assert in_processes == in_thread
