@@ -7,7 +7,10 @@ plans travel back. Fork is used where it is the platform's safe default (Linux);
 """
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -20,9 +23,18 @@ from domain.user import User
 _work: tuple[ChunkPlanner, Sequence[User]] | None = None
 
 
-def _install(planner: ChunkPlanner, users: Sequence[User]) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _install(parent: int, planner: ChunkPlanner, users: Sequence[User]) -> None:
+    """Runs first in each planning process. Ctrl-C is the parent's to handle (it stops the pool), and a
+    parent killed outright takes its planning processes with it instead of leaving them to fail alone."""
     global _work
     _work = (planner, users)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _plan_slice(start: int, stop: int) -> list[ChunkPlan]:
@@ -45,7 +57,7 @@ class PlanningWorkers:
         if processes > 0 and can_fork():
             self._pool = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("fork"), initializer=_install,
-                initargs=(planner, users),
+                initargs=(os.getpid(), planner, users),
             )  # fmt: skip
         self.in_flight = processes + 1 if self._pool else 1  # slices to keep submitted ahead of the writer
 

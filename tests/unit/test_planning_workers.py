@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -101,3 +102,50 @@ async def test_a_run_planned_in_processes_equals_one_planned_in_a_thread(
     assert len(in_thread[0]) > 300
     assert sum(1 for d in in_thread[0].values() if d[2]) > 100  # enough mails with matches to compare
     assert in_processes == in_thread
+
+
+class SleepingPlanner:
+    def __call__(self, users: list[int]) -> list[object]:
+        import time
+
+        time.sleep(60)
+        return []
+
+
+@needs_fork
+def test_a_planning_process_dies_with_its_parent(tmp_path: Path) -> None:
+    """kill -9 of a run leaves no planning process behind to print errors at the user later."""
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import asyncio, os, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parents[2])!r})\n"
+        "from application.planning_workers import PlanningWorkers\n"
+        "from tests.unit.test_planning_workers import SleepingPlanner\n"
+        "async def main():\n"
+        "    with PlanningWorkers(SleepingPlanner(), [1, 2], processes=1) as workers:\n"
+        "        future = workers.submit(0, 2)\n"
+        "        await asyncio.sleep(1)\n"
+        "        print(*[p.pid for p in workers._pool._processes.values()], flush=True)\n"
+        "        await future\n"
+        "asyncio.run(main())\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as stat:  # a zombie awaiting its reaper counts as gone
+            if stat.read().split(") ")[1].startswith("Z"):
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the planning process outlived its killed parent")
