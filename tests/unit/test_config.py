@@ -33,6 +33,8 @@ def test_bounce_settings_are_read() -> None:
         ("MAILSCORE_SEND_BATCH_SIZE", "0", "positive"),
         ("MAILSCORE_SOFT_BOUNCE_LIMIT", "0", "positive"),
         ("MAILSCORE_BOUNCE_WEBHOOK_SECRET", "short", "at least 32"),
+        ("MAILSCORE_PLANNING_PROCESSES", "-1", "0 or more"),
+        ("MAILSCORE_PLANNING_PROCESSES", "two", "0 or more"),
         ("MAILSCORE_CLAIM_TIMEOUT_SECONDS", "soon", "not a number"),
         ("MAILSCORE_BASE_URL", "ftp://site", "http(s)"),
         ("MAILSCORE_SENDER_ADDRESS", "nobody", "email"),
@@ -44,6 +46,11 @@ def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) 
         load_settings({variable: value})
     assert str(wrong.value).startswith(f"{variable}: ")
     assert says in str(wrong.value)
+
+
+def test_planning_processes_can_be_turned_off_or_raised() -> None:
+    assert load_settings({"MAILSCORE_PLANNING_PROCESSES": "0"}).planning_processes == 0
+    assert load_settings({"MAILSCORE_PLANNING_PROCESSES": "3"}).planning_processes == 3
 
 
 def test_an_unwritable_outbox_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
