@@ -58,7 +58,7 @@ def plan_delivery(
                            tuple(matches))  # fmt: skip
 
 
-FactorEncoder = Callable[[dict[str, object]], str]
+FactorEncoder = Callable[[ScoreBreakdown], str]  # a score's factors as JSON text
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,10 @@ class ChunkPlanner:
 def score_records(
     user: User, ranked: Sequence[ScoreBreakdown], at: datetime, encode: FactorEncoder | None = None
 ) -> list[ScoreRecord]:
-    out = []
-    for s in ranked:
-        factors = s.as_json_dict()
-        out.append(ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total,
-                               encode(factors) if encode else factors, at))  # fmt: skip
-    return out
+    factors = encode or ScoreBreakdown.as_json_dict
+    return [
+        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, factors(s), at) for s in ranked
+    ]
 
 
 async def mailed_recently(

@@ -149,3 +149,17 @@ def test_a_planning_process_dies_with_its_parent(tmp_path: Path) -> None:
         time.sleep(0.05)
     else:
         pytest.fail("the planning process outlived its killed parent")
+
+
+@pytest.mark.parametrize(("cold", "km", "minutes"), [(False, 3.25, 21.5), (True, None, None)])
+def test_factors_encoded_for_storage_are_the_breakdowns_json_document(
+    cold: bool, km: float | None, minutes: float | None
+) -> None:
+    import uuid
+
+    from domain.scoring.model import FACTOR_NAMES, ScoreBreakdown
+
+    values = [i / 20 for i in range(len(FACTOR_NAMES))]
+    points = [v * 7.5 for v in values]
+    score = ScoreBreakdown(uuid.uuid4(), 61.5, 40.0, 50.0, 55.25, cold, km, minutes, values, points)
+    assert json.loads(encode_score_factors(score)) == score.as_json_dict()
