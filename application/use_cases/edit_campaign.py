@@ -2,7 +2,8 @@
 
 Rules: the same ranges as creating one (see create_campaign); the campaign must exist. A run already
 planned keeps what it planned; the new settings apply to what is planned or sent after the change.
-Audited as `campaign.edit` with each changed field's old and new value.
+Audited as `campaign.edit` with each changed field's old and new value; an edit that changes nothing is
+not recorded.
 """
 
 import uuid
@@ -32,7 +33,9 @@ class CampaignEdited:
     changes: dict[str, list[object]]  # field -> [before, after]
 
 
-def _describe(command: EditCampaignCommand, result: CampaignEdited) -> AuditTarget:
+def _describe(command: EditCampaignCommand, result: CampaignEdited) -> AuditTarget | None:
+    if not result.changes:
+        return None
     return AuditTarget("campaign", str(result.campaign.id), {"changes": result.changes})
 
 

@@ -76,6 +76,8 @@ async def test_editing_changes_only_what_is_given_and_checks_the_ranges() -> Non
     assert result.changes == {"send_hour_jst": [8, 6]}
     assert store.campaigns[campaign.id].send_hour_jst == 6
     assert store.campaigns[campaign.id].jobs_per_mail == 10
+    unchanged = await edit(EditCampaignCommand(campaign.id, ADMIN, send_hour_jst=6, weights=(0.5, 0.2, 0.3)))
+    assert unchanged.changes == {}  # not audited either (counted below)
     with pytest.raises(InvalidInput) as bad:
         await edit(EditCampaignCommand(campaign.id, ADMIN, resend_window_days=400))
     assert bad.value.field == "resend_window_days"
