@@ -36,27 +36,27 @@ def explain(
     wishes: Preferences,
     industry_name: Callable[[str], str | None] = lambda code: None,
 ) -> list[str]:
-    reasons: list[str] = []
-    if breakdown.commute_minutes is not None:
-        reasons.append(f"自宅から約{round(breakdown.commute_minutes)}分")
-    wished = wishes.min_hourly_wage
-    if wished and job.hourly_wage > wished:
-        reasons.append(f"時給{job.hourly_wage:,}円（希望より+{job.hourly_wage - wished:,}円）")
+    minutes = breakdown.commute_minutes
+    reasons = [] if minutes is None else [f"自宅から約{round(minutes)}分"]
+    wage, wished = job.hourly_wage, wishes.min_hourly_wage
+    if wished and wage > wished:
+        reasons.append(f"時給{wage:,}円（希望より+{wage - wished:,}円）")
     elif wished:
-        reasons.append(f"時給{job.hourly_wage:,}円（希望どおり）")
+        reasons.append(f"時給{wage:,}円（希望どおり）")
     else:
-        reasons.append(f"時給{job.hourly_wage:,}円")
+        reasons.append(f"時給{wage:,}円")
     values, points = breakdown.values, breakdown.contributions
-    ranked: list[tuple[float, str]] = []
-    if values[_JOB_TYPE] >= 1.0:
-        ranked.append((points[_JOB_TYPE], f"希望職種：{job.job_type}"))
+    ranked = [(points[i], text) for i, threshold, text in _STRENGTH_INDEX if values[i] >= threshold and points[i] > 0]
     if values[_INDUSTRY] >= 1.0 and job.industry:
         name = industry_name(job.industry)
         if name:
-            ranked.append((points[_INDUSTRY], f"希望業種：{name}"))
-    for i, threshold, text in _STRENGTH_INDEX:
-        if values[i] >= threshold and points[i] > 0:
-            ranked.append((points[i], text))
-    ranked.sort(key=lambda item: -item[0])
-    reasons.extend(text for _, text in ranked)
-    return reasons[:MAX_REASONS]
+            ranked.insert(0, (points[_INDUSTRY], f"希望業種：{name}"))
+    if values[_JOB_TYPE] >= 1.0:
+        ranked.insert(0, (points[_JOB_TYPE], f"希望職種：{job.job_type}"))
+    ranked.sort(key=_points, reverse=True)  # stable: equal points keep the order above
+    reasons += [text for _, text in ranked[: MAX_REASONS - len(reasons)]]
+    return reasons
+
+
+def _points(item: tuple[float, str]) -> float:
+    return item[0]
