@@ -409,6 +409,35 @@ class RunLauncher(Protocol):
         ...
 
 
+class MatchInvalidation(Protocol):
+    """Tells the cached matches what changed. Use-cases call it after they commit a change that can alter
+    someone's ranked jobs."""
+
+    async def user_changed(self, user_id: uuid.UUID) -> None:
+        """The user's address, wishes or actions changed: their matches are ranked again."""
+        ...
+
+    async def jobs_changed(self) -> None:
+        """A posting was added, edited or closed (or many users changed at once): everyone's matches
+        are ranked again."""
+        ...
+
+
+class CacheStats(Protocol):
+    """Counts cache lookups by cache name (for the /metrics hit ratio)."""
+
+    def hit(self, cache: str) -> None: ...
+    def miss(self, cache: str) -> None: ...
+
+
+class NullCacheStats:
+    def hit(self, cache: str) -> None:
+        pass
+
+    def miss(self, cache: str) -> None:
+        pass
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """Aware UTC."""

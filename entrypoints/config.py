@@ -50,6 +50,8 @@ class Settings:
     # cores: the writer and the database server use the rest.
     planning_processes: int = field(default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0)
     secret_key: str = field(default="", repr=False)
+    matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
+    matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
     bounce_webhook_secret: str = field(default="", repr=False)
 
     @property
@@ -130,6 +132,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not raw.isdigit():
             raise ConfigError(f"MAILSCORE_PLANNING_PROCESSES: not a whole number of processes (0 or more): {raw!r}")
         values["planning_processes"] = int(raw)
+    for name in ("matches_ttl_seconds", "matches_cursor_ttl_seconds"):
+        if (raw := get(name)) is not None:
+            values[name] = int(_positive(name, raw, int))
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")

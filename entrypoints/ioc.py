@@ -4,7 +4,7 @@ these providers (tests pass override providers after them)."""
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide, provide_all
+from dishka import AsyncContainer, Provider, Scope, alias, from_context, make_async_container, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
@@ -16,13 +16,17 @@ from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
 from application.links import LinkSigner
 from application.mail_planning import PlanOptions
 from application.mail_sending import SendOptions
+from application.match_cache import MatchCache, MatchCacheSettings
 from application.paging import CursorCodec
 from application.ports import (
     AccessTokens,
     Cache,
+    CacheStats,
     Clock,
     MailComposer,
     Mailer,
+    MatchInvalidation,
+    NullCacheStats,
     NullProgress,
     PasswordHasher,
     ProgressReporter,
@@ -43,6 +47,7 @@ from application.use_cases.import_users import ImportUsers
 from application.use_cases.list_api_keys import ListApiKeys
 from application.use_cases.list_audit_entries import ListAuditEntries
 from application.use_cases.list_campaigns import ListCampaigns
+from application.use_cases.list_matches import ListMatches
 from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
 from application.use_cases.post_job import PostJob
@@ -124,6 +129,17 @@ class InfrastructureProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
+    def match_cache(self, cache: Cache, settings: Settings) -> MatchCache:
+        lifetimes = MatchCacheSettings(settings.matches_ttl_seconds, settings.matches_cursor_ttl_seconds)
+        return MatchCache(cache, lifetimes)
+
+    match_invalidation = alias(source=MatchCache, provides=MatchInvalidation)
+
+    @provide(scope=Scope.APP)
+    def cache_stats(self) -> CacheStats:
+        return NullCacheStats()  # the HTTP app counts them for /metrics (create_app overrides this)
+
+    @provide(scope=Scope.APP)
     def cursors(self, settings: Settings) -> CursorCodec:
         return CursorCodec(LinkSigner(purpose_key(settings, "page-cursors")))
 
@@ -197,7 +213,7 @@ class UseCaseProvider(Provider):
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
-    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob)
+    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(

@@ -8,7 +8,7 @@ closed posting changes nothing. An expiry still ahead is brought to now, so the 
 import uuid
 from dataclasses import dataclass
 
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, MatchInvalidation, UnitOfWork
 from application.use_cases.edit_job import managed_job
 from domain.job import Job
 from domain.jst import as_utc
@@ -23,9 +23,10 @@ class CloseJobCommand:
 
 
 class CloseJob:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, matches: MatchInvalidation) -> None:
         self._uow = uow
         self._clock = clock
+        self._matches = matches
 
     async def __call__(self, command: CloseJobCommand) -> Job:
         now = self._clock.now()
@@ -38,4 +39,5 @@ class CloseJob:
                 job.expires_at = now
             job.updated_at = now
             await uow.commit()
+        await self._matches.jobs_changed()
         return job

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft, check_wage, draft_fields
 from application.parsing import apply_changes
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.errors import NotFound
 from domain.job import Job
 from domain.jst import jst_date
@@ -43,10 +43,13 @@ async def managed_job(uow: UnitOfWork, actor_id: uuid.UUID, role: Role, job_id: 
 
 
 class EditJob:
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
         self._uow = uow
         self._reference = reference
         self._clock = clock
+        self._matches = matches
 
     async def __call__(self, command: EditJobCommand) -> Job:
         now = self._clock.now()
@@ -59,7 +62,10 @@ class EditJob:
             assert isinstance(prefecture, str)
             assert isinstance(wage, int)
             check_wage(self._reference, prefecture, wage, today)
-            if apply_changes(job, fields):
+            changed = apply_changes(job, fields)
+            if changed:
                 job.updated_at = now
                 await uow.commit()
+        if changed:
+            await self._matches.jobs_changed()
         return job

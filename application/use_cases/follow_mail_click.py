@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from application.links import read_click_token
 from application.mail_sending import SendOptions
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, MatchInvalidation, UnitOfWork
 from domain.action import Action, ActionKind
 from domain.delivery import MAILED_STATUSES
 from domain.errors import NotFound
@@ -33,9 +33,10 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 
 
 class FollowMailClick:
-    def __init__(self, uow: UnitOfWork, clock: Clock, options: SendOptions) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, options: SendOptions, matches: MatchInvalidation) -> None:
         self._uow = uow
         self._clock = clock
+        self._matches = matches
         self._signer = options.signer
         self._site = _origin(options.base_url)
 
@@ -58,4 +59,9 @@ class FollowMailClick:
                 await uow.actions.add(Action(delivery.user_id, link.job_id, ActionKind.EMAIL_CLICK, now,
                                              metadata={"delivery_id": str(delivery.id)}))  # fmt: skip
                 await uow.commit()
+                clicked_by = delivery.user_id
+            else:
+                clicked_by = None
+        if clicked_by is not None:
+            await self._matches.user_changed(clicked_by)
         return link.target_url

@@ -40,7 +40,7 @@ from application.parsing import (
     parse_weekdays,
     read_rows,
 )
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.errors import BelowMinimumWage
 from domain.geo import distance_km
 from domain.job import Job
@@ -61,8 +61,10 @@ FETCH_CHUNK = 1000
 class ImportJobs:
     """Upsert job postings from a file; see the module docstring for the columns and rules."""
 
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
-        self._uow, self._reference, self._clock = uow, reference, clock
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
+        self._uow, self._reference, self._clock, self._matches = uow, reference, clock, matches
 
     async def __call__(self, command: ImportFile) -> ImportReport:
         report = ImportReport(command.display_name)
@@ -86,6 +88,8 @@ class ImportJobs:
                 job = existing.get(external_id)
                 await self._upsert(uow, external_id, RowReader(row, report), fields, job, now)
             await uow.commit()
+        if report.created or report.updated:
+            await self._matches.jobs_changed()
         return report.finish()
 
     async def _upsert(

@@ -39,7 +39,7 @@ from application.parsing import (
     parse_weekdays,
     read_rows,
 )
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.schedule import WEEKDAYS
 from domain.user import Address, Preferences, User
 
@@ -59,8 +59,10 @@ _DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Z
 class ImportUsers:
     """Upsert users from a file; see the module docstring for the columns and rules."""
 
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
-        self._uow, self._reference, self._clock = uow, reference, clock
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
+        self._uow, self._reference, self._clock, self._matches = uow, reference, clock, matches
 
     async def __call__(self, command: ImportFile) -> ImportReport:
         report = ImportReport(command.display_name)
@@ -89,6 +91,8 @@ class ImportUsers:
                     uow, external_id, RowReader(row, report), parts, existing.get(external_id), now
                 )
             await uow.commit()
+        if report.created or report.updated:  # one bump for the whole file, not one per user
+            await self._matches.jobs_changed()
         return report.finish()
 
     async def _upsert(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft, check_wage, draft_fields
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.company import Company
 from domain.errors import InvalidInput, NotFound
 from domain.job import Job
@@ -31,10 +31,13 @@ class PostJobCommand:
 
 
 class PostJob:
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
         self._uow = uow
         self._reference = reference
         self._clock = clock
+        self._matches = matches
 
     async def __call__(self, command: PostJobCommand) -> Job:
         now = self._clock.now()
@@ -55,6 +58,7 @@ class PostJob:
             )  # fmt: skip
             await uow.jobs.add(job)
             await uow.commit()
+        await self._matches.jobs_changed()
         return job
 
     async def _company(self, uow: UnitOfWork, command: PostJobCommand) -> Company:

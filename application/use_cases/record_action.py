@@ -7,7 +7,7 @@ actions feed the personalized score from the next scoring on.
 import uuid
 from dataclasses import dataclass
 
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, MatchInvalidation, UnitOfWork
 from domain.action import Action, ActionKind
 from domain.errors import InvalidInput, NotFound
 
@@ -20,9 +20,10 @@ class RecordActionCommand:
 
 
 class RecordAction:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, matches: MatchInvalidation) -> None:
         self._uow = uow
         self._clock = clock
+        self._matches = matches
 
     async def __call__(self, command: RecordActionCommand) -> Action:
         try:
@@ -43,4 +44,5 @@ class RecordAction:
             action = Action(command.user_id, command.job_id, kind, self._clock.now())
             await uow.actions.add(action)
             await uow.commit()
+        await self._matches.user_changed(command.user_id)
         return action

@@ -8,15 +8,16 @@ the user and the delivery's first job; a later open (or an open after a click) c
 
 from application.links import read_open_token
 from application.mail_sending import SendOptions
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, MatchInvalidation, UnitOfWork
 from domain.action import Action, ActionKind
 from domain.delivery import DeliveryStatus
 
 
 class RecordMailOpen:
-    def __init__(self, uow: UnitOfWork, clock: Clock, options: SendOptions) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, options: SendOptions, matches: MatchInvalidation) -> None:
         self._uow = uow
         self._clock = clock
+        self._matches = matches
         self._signer = options.signer
 
     async def __call__(self, token: str) -> bool:
@@ -35,4 +36,5 @@ class RecordMailOpen:
                 await uow.actions.add(Action(delivery.user_id, first.job_id, ActionKind.EMAIL_OPEN, now,
                                              metadata={"delivery_id": str(delivery.id)}))  # fmt: skip
             await uow.commit()
+        await self._matches.user_changed(delivery.user_id)
         return True

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from application.parsing import normalize_postal_code
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.errors import InvalidInput, NotFound
 from domain.user import Address, User
 
@@ -24,10 +24,13 @@ class SetHomeAddressCommand:
 
 
 class SetHomeAddress:
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
         self._uow = uow
         self._reference = reference
         self._clock = clock
+        self._matches = matches
 
     async def __call__(self, command: SetHomeAddressCommand) -> User:
         code = normalize_postal_code(command.postal_code)
@@ -55,4 +58,5 @@ class SetHomeAddress:
                     setattr(user.address, name, value)
             user.updated_at = self._clock.now()
             await uow.commit()
+        await self._matches.user_changed(user.id)
         return user

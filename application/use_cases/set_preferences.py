@@ -8,7 +8,7 @@ mon..sun to [start, end] pairs in HH:MM (24:00 allowed as an end). An empty valu
 import uuid
 from dataclasses import dataclass, field
 
-from application.ports import Clock, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
 from domain.errors import InvalidInput, NotFound
 from domain.schedule import WEEKDAYS, parse_hhmm
 from domain.user import Preferences, User
@@ -43,10 +43,13 @@ def _availability(raw: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]
 
 
 class SetPreferences:
-    def __init__(self, uow: UnitOfWork, reference: ReferenceData, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+    ) -> None:
         self._uow = uow
         self._reference = reference
         self._clock = clock
+        self._matches = matches
 
     def _validated(self, command: SetPreferencesCommand) -> dict[str, object]:
         job_types = list(dict.fromkeys(t.strip() for t in command.job_types if t.strip()))
@@ -77,4 +80,5 @@ class SetPreferences:
             user.preferences.updated_at = now
             user.updated_at = now
             await uow.commit()
+        await self._matches.user_changed(user.id)
         return user

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from dishka import Provider
+from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
 from litestar import Litestar, Router
 from litestar.di import Provide
@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from application.ports import CacheStats
 from entrypoints.config import Settings, load_settings
 from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY, permission_guard
 from entrypoints.http.controllers.accounts import AccountController
@@ -30,9 +31,21 @@ from entrypoints.ioc import make_container
 API_PREFIX = "/api/v1"
 
 
+class MetricsProvider(Provider):
+    """The app's metrics count the use-cases' cache lookups (the CacheStats port) for /metrics."""
+
+    def __init__(self, metrics: HttpMetrics) -> None:
+        super().__init__()
+        self._metrics = metrics
+
+    @provide(scope=Scope.APP, override=True)
+    def cache_stats(self) -> CacheStats:
+        return self._metrics
+
+
 def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
-    container = make_container(settings, LitestarProvider(), *override_providers)
     http_metrics = HttpMetrics()
+    container = make_container(settings, LitestarProvider(), MetricsProvider(http_metrics), *override_providers)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

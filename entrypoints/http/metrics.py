@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 UNMATCHED = "<unmatched>"
 # The method comes from the client: anything else is one label value, so no one can grow the label set.
@@ -27,6 +27,28 @@ class HttpMetrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
         )  # fmt: skip
+        self.cache_lookups = Counter(
+            "mailscore_cache_lookups", "Cache lookups by cache and result (hit, miss)", ["cache", "result"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.cache_hit_ratio = Gauge(
+            "mailscore_cache_hit_ratio", "Share of this process's lookups that were hits", ["cache"],
+            registry=self.registry,
+        )  # fmt: skip
+        self._lookups: dict[str, list[int]] = {}  # cache -> [hits, misses]
+
+    def hit(self, cache: str) -> None:
+        """The CacheStats port: a lookup that found a fresh entry."""
+        self._count(cache, 0)
+
+    def miss(self, cache: str) -> None:
+        self._count(cache, 1)
+
+    def _count(self, cache: str, outcome: int) -> None:
+        self.cache_lookups.labels(cache, ("hit", "miss")[outcome]).inc()
+        counts = self._lookups.setdefault(cache, [0, 0])
+        counts[outcome] += 1
+        self.cache_hit_ratio.labels(cache).set(counts[0] / (counts[0] + counts[1]))
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def record(scope: Scope, receive: Receive, send: Send) -> None:

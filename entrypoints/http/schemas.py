@@ -117,6 +117,7 @@ class MatchOut(Schema):
 class MatchesOut(Schema):
     items: list[MatchOut]
     eligible: int
+    next_cursor: str | None = None  # pass as `cursor` for the next page; None: this was the last page
 
 
 class JobOut(Schema):

@@ -5,9 +5,11 @@ import uuid
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from adapters.cache.in_process import InProcessCache
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft
 from application.links import LinkSigner
+from application.match_cache import MatchCache, MatchCacheSettings
 from application.paging import CursorCodec
 from application.use_cases.edit_job import EditJob, EditJobCommand
 from application.use_cases.post_job import PostJob, PostJobCommand
@@ -43,7 +45,7 @@ def employer(world: World, name: str, company: str) -> None:
 
 def _post(world: World, name: str, title: str, prefecture: int, wage: int) -> None:
     draft = JobDraft(title=title, job_type="カフェ", hourly_wage=wage, prefecture_code=f"{prefecture:02d}")
-    use_case = PostJob(world.uow(), REFERENCE, world.clock())
+    use_case = PostJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()))
     job = world.runner.run(use_case(PostJobCommand(world.users[name].id, Role.EMPLOYER, draft)))
     world.jobs[title] = job
 
@@ -65,7 +67,8 @@ def posts(world: World, outcome: dict[str, object], name: str, title: str, prefe
 def changes_wage(world: World, outcome: dict[str, object], name: str, title: str, wage: int) -> None:
     command = EditJobCommand(world.users[name].id, Role.EMPLOYER, world.jobs[title].id, JobDraft(hourly_wage=wage))
     try:
-        world.runner.run(EditJob(world.uow(), REFERENCE, world.clock())(command))
+        edit = EditJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()))
+        world.runner.run(edit(command))
     except DomainError as error:
         outcome["error"] = error
 

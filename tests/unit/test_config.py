@@ -21,6 +21,13 @@ def test_bounce_settings_are_read() -> None:
     assert "h" * 32 not in repr(settings)
 
 
+def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
+    defaults = load_settings({})
+    assert (defaults.matches_ttl_seconds, defaults.matches_cursor_ttl_seconds) == (300, 3600)
+    settings = load_settings({"MAILSCORE_MATCHES_TTL_SECONDS": "60", "MAILSCORE_MATCHES_CURSOR_TTL_SECONDS": "900"})
+    assert (settings.matches_ttl_seconds, settings.matches_cursor_ttl_seconds) == (60, 900)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
@@ -31,6 +38,8 @@ def test_bounce_settings_are_read() -> None:
         ("MAILSCORE_SMTP_URL", "smtp://relay?bogus=1", "bogus"),
         ("MAILSCORE_SECRET_KEY", "short", "at least 32"),
         ("MAILSCORE_SEND_BATCH_SIZE", "0", "positive"),
+        ("MAILSCORE_MATCHES_TTL_SECONDS", "0", "positive"),
+        ("MAILSCORE_MATCHES_CURSOR_TTL_SECONDS", "an hour", "not a number"),
         ("MAILSCORE_SOFT_BOUNCE_LIMIT", "0", "positive"),
         ("MAILSCORE_BOUNCE_WEBHOOK_SECRET", "short", "at least 32"),
         ("MAILSCORE_PLANNING_PROCESSES", "-1", "0 or more"),

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cache.in_process import InProcessCache
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.reference_data import BundledReferenceData
+from application.match_cache import MatchCache, MatchCacheSettings
 from application.parsing import ImportFile, ImportFileError
 from application.use_cases.import_jobs import ImportJobs
 from domain.jst import end_of_day_jst
@@ -63,7 +65,9 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def import_jobs(store: InMemoryStore, reference: BundledReferenceData) -> ImportJobs:
-    return ImportJobs(InMemoryUnitOfWork(store), reference, FixedClock())
+    return ImportJobs(
+        InMemoryUnitOfWork(store), reference, FixedClock(), MatchCache(InProcessCache(), MatchCacheSettings())
+    )
 
 
 async def test_bad_rows_are_reported_with_line_and_field_and_good_rows_kept(

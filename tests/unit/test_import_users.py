@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cache.in_process import InProcessCache
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.reference_data import BundledReferenceData
+from application.match_cache import MatchCache, MatchCacheSettings
 from application.parsing import ImportFile
 from application.use_cases.import_users import ImportUsers
 from domain.user import User
@@ -43,7 +45,9 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def import_users(store: InMemoryStore, reference: BundledReferenceData) -> ImportUsers:
-    return ImportUsers(InMemoryUnitOfWork(store), reference, FixedClock())
+    return ImportUsers(
+        InMemoryUnitOfWork(store), reference, FixedClock(), MatchCache(InProcessCache(), MatchCacheSettings())
+    )
 
 
 def _user(store: InMemoryStore, external_id: str) -> User:

@@ -7,7 +7,8 @@ from litestar import Controller, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from application.use_cases.recommend_jobs import MAX_LIMIT, RecommendJobs, RecommendQuery
+from application.use_cases.list_matches import ListMatches, MatchesQuery
+from application.use_cases.recommend_jobs import MAX_LIMIT
 from application.use_cases.set_home_address import SetHomeAddress, SetHomeAddressCommand
 from application.use_cases.set_preferences import SetPreferences, SetPreferencesCommand
 from application.use_cases.show_profile import ShowProfile
@@ -116,31 +117,38 @@ class ProfileController(Controller):
 
     @get(
         "/matches",
-        summary="The caller's best jobs now, with scores and reasons",
-        responses=problems(*AUTHENTICATED, 404),
+        summary="The caller's best jobs now, with scores and reasons, a page at a time",
+        description=(
+            "Ranked once and kept (in Redis when configured) until the caller's address, wishes or actions, "
+            "or any posting, change. `nextCursor` continues the same ranking: pages never repeat or skip a "
+            "job, even when scores tie or the caller acts between two pages. A bad or expired cursor is a "
+            "422 problem naming `cursor`."
+        ),
+        responses=problems(*AUTHENTICATED, 404, 422),
         **needs("read:matches"),
     )
     async def matches(
         self,
         caller: NamedDependency[Caller],
-        use_case: FromDishka[RecommendJobs],
+        use_case: FromDishka[ListMatches],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 10,
+        cursor: Annotated[str | None, QueryParameter(max_length=2048, description="nextCursor")] = None,
     ) -> MatchesOut:
-        result = await use_case(RecommendQuery(caller.user_id, limit=limit))
+        page = await use_case(MatchesQuery(caller.user_id, limit, cursor))
         items = [
             MatchOut(
-                job_id=item.job.id,
-                title=item.job.title,
-                company_name=item.job.company_name,
-                hourly_wage=item.job.hourly_wage,
-                total=round(item.score.total, 2),
-                basic=round(item.score.basic, 2),
-                seo=round(item.score.seo, 2),
-                personalized=round(item.score.personalized, 2),
-                reasons=item.reasons,
-                distance_km=None if item.score.distance_km is None else round(item.score.distance_km, 2),
-                commute_minutes=None if item.score.commute_minutes is None else round(item.score.commute_minutes),
+                job_id=item.job_id,
+                title=item.title,
+                company_name=item.company_name,
+                hourly_wage=item.hourly_wage,
+                total=round(item.total, 2),
+                basic=round(item.basic, 2),
+                seo=round(item.seo, 2),
+                personalized=round(item.personalized, 2),
+                reasons=list(item.reasons),
+                distance_km=None if item.distance_km is None else round(item.distance_km, 2),
+                commute_minutes=None if item.commute_minutes is None else round(item.commute_minutes),
             )
-            for item in result.jobs
+            for item in page.items
         ]
-        return MatchesOut(items=items, eligible=result.eligible)
+        return MatchesOut(items=items, eligible=page.eligible, next_cursor=page.next_cursor)

@@ -1,0 +1,129 @@
+"""The matches a user pages through: a ranked snapshot kept in the cache, and what makes it stale.
+
+Keys (the Cache port adds its own prefix):
+- `matches:gen` and `matches:gen:<user>`: generation counters. Any job change bumps the first (a new,
+  edited, closed or imported posting can enter or leave anyone's list); a change to the user's address,
+  wishes or actions bumps the second.
+- `matches:current:<user>:<gen>:<user gen>`: the id of the user's snapshot for those generations, for
+  `current_ttl` seconds, and never past the first expiry among its jobs. A bumped counter names another key,
+  so a stale snapshot is never read as current, on any process sharing the cache.
+- `matches:snap:<id>`: the snapshot itself, immutable, for `snapshot_ttl` seconds, so a client paging
+  through it with a cursor sees disjoint and complete pages whatever happens meanwhile.
+"""
+
+import json
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from application.ports import Cache
+from domain.jst import as_utc
+
+GLOBAL_GENERATION = "matches:gen"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCacheSettings:
+    current_ttl: int = 300  # the sketch's api_responses lifetime
+    snapshot_ttl: int = 3600  # the sketch's user_sessions lifetime: how long a cursor keeps working
+
+
+@dataclass(frozen=True, slots=True)
+class MatchItem:
+    """One ranked job as the listing shows it."""
+
+    job_id: uuid.UUID
+    title: str
+    company_name: str
+    hourly_wage: int
+    total: float
+    basic: float
+    seo: float
+    personalized: float
+    reasons: tuple[str, ...]
+    distance_km: float | None
+    commute_minutes: float | None
+    expires_at: datetime | None
+
+    def open_at(self, moment: datetime) -> bool:
+        return self.expires_at is None or as_utc(self.expires_at) > as_utc(moment)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSnapshot:
+    id: str
+    user_id: uuid.UUID
+    made_at: datetime
+    eligible: int
+    items: tuple[MatchItem, ...]
+
+    def encode(self) -> bytes:
+        body = asdict(self)
+        return json.dumps(body, default=str, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> "MatchSnapshot":
+        body = json.loads(data)
+        items = tuple(
+            MatchItem(
+                **{
+                    **item,
+                    "job_id": uuid.UUID(item["job_id"]),
+                    "reasons": tuple(item["reasons"]),
+                    "expires_at": _moment(item["expires_at"]),
+                }
+            )
+            for item in body["items"]
+        )
+        return cls(
+            body["id"], uuid.UUID(body["user_id"]), datetime.fromisoformat(body["made_at"]), body["eligible"], items
+        )
+
+
+def _moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def new_snapshot_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class MatchCache:
+    """Implements the MatchInvalidation port, and keeps the snapshots ListMatches pages over."""
+
+    def __init__(self, cache: Cache, settings: MatchCacheSettings) -> None:
+        self._cache = cache
+        self._settings = settings
+
+    async def user_changed(self, user_id: uuid.UUID) -> None:
+        await self._cache.incr(f"matches:gen:{user_id}")
+
+    async def jobs_changed(self) -> None:
+        await self._cache.incr(GLOBAL_GENERATION)
+
+    async def current(self, user_id: uuid.UUID) -> tuple[str, MatchSnapshot | None]:
+        """The key the user's current snapshot lives under now, and the snapshot if there is one. Read
+        before ranking and give the key to `keep`: a change while ranking then leaves the result stale."""
+        key = await self._current_key(user_id)
+        snapshot_id = await self._cache.get(key)
+        return key, None if snapshot_id is None else await self.snapshot(snapshot_id.decode())
+
+    async def snapshot(self, snapshot_id: str) -> MatchSnapshot | None:
+        data = await self._cache.get(f"matches:snap:{snapshot_id}")
+        return None if data is None else MatchSnapshot.decode(data)
+
+    async def keep(self, current_key: str, snapshot: MatchSnapshot, now: datetime) -> None:
+        """Store the snapshot and make it current under the key `current` gave (until it goes stale)."""
+        await self._cache.set(f"matches:snap:{snapshot.id}", snapshot.encode(), self._settings.snapshot_ttl)
+        ttl = self._settings.current_ttl
+        expiries = [as_utc(i.expires_at) for i in snapshot.items if i.expires_at is not None]
+        if expiries:  # a listed job's expiry ends the snapshot's time as the current one
+            ttl = min(ttl, int((min(expiries) - as_utc(now)).total_seconds()))
+        if ttl >= 1:
+            await self._cache.set(current_key, snapshot.id.encode(), ttl)
+
+    async def _current_key(self, user_id: uuid.UUID) -> str:
+        generation = await self._cache.get(GLOBAL_GENERATION) or b"0"
+        user_generation = await self._cache.get(f"matches:gen:{user_id}") or b"0"
+        return f"matches:current:{user_id}:{generation.decode()}:{user_generation.decode()}"

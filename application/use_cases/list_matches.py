@@ -1,0 +1,107 @@
+"""The caller's matches, a page at a time.
+
+Rules: the first page (no cursor) comes from the user's current snapshot: the best DEPTH jobs ranked as
+RecommendJobs ranks them (same rules, total order, per-company cap), taken from the cache when nothing has
+changed since (a hit) or ranked now and kept (a miss). A cursor continues the snapshot it came from, so
+the pages of one listing are disjoint and together complete, even when scores tie or the user acts between
+two pages; jobs that expired meanwhile are left out. A cursor is signed for its user: another user's, a
+forged one, or one whose snapshot has gone (after MatchCacheSettings.snapshot_ttl) is an InvalidInput on
+`cursor`, and the client starts again without one. `limit` is 1..100.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from application.match_cache import MatchCache, MatchItem, MatchSnapshot, new_snapshot_id
+from application.paging import CursorCodec, cursor_int
+from application.ports import CacheStats, Clock
+from application.use_cases.recommend_jobs import MAX_LIMIT, RecommendJobs, RecommendQuery
+from domain.errors import InvalidInput
+
+DEPTH = MAX_LIMIT  # how many ranked jobs a snapshot holds
+CURSOR_LISTING = "matches"
+CACHE_NAME = "matches"
+
+
+@dataclass(frozen=True)
+class MatchesQuery:
+    user_id: uuid.UUID
+    limit: int = 10
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    items: list[MatchItem]
+    eligible: int  # jobs that passed every rule when the snapshot was ranked
+    next_cursor: str | None
+
+
+class ListMatches:
+    def __init__(
+        self, recommend: RecommendJobs, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
+    ) -> None:
+        self._recommend = recommend
+        self._matches = matches
+        self._cursors = cursors
+        self._clock = clock
+        self._stats = stats
+
+    async def __call__(self, query: MatchesQuery) -> MatchPage:
+        if not 1 <= query.limit <= MAX_LIMIT:
+            raise InvalidInput("limit", f"must be between 1 and {MAX_LIMIT}")
+        if query.cursor is None:
+            snapshot, offset = await self._current(query.user_id), 0
+        else:
+            snapshot, offset = await self._continued(query.user_id, query.cursor)
+        now = self._clock.now()
+        items: list[MatchItem] = []
+        position = offset
+        while position < len(snapshot.items) and len(items) < query.limit:
+            if snapshot.items[position].open_at(now):
+                items.append(snapshot.items[position])
+            position += 1
+        more = any(item.open_at(now) for item in snapshot.items[position:])
+        payload = {"s": snapshot.id, "u": str(query.user_id), "o": str(position)}
+        return MatchPage(items, snapshot.eligible, self._cursors.encode(CURSOR_LISTING, payload) if more else None)
+
+    async def _current(self, user_id: uuid.UUID) -> MatchSnapshot:
+        key, snapshot = await self._matches.current(user_id)
+        if snapshot is not None:
+            self._stats.hit(CACHE_NAME)
+            return snapshot
+        self._stats.miss(CACHE_NAME)
+        result = await self._recommend(RecommendQuery(user_id, limit=DEPTH))
+        items = tuple(
+            MatchItem(
+                job_id=r.job.id,
+                title=r.job.title,
+                company_name=r.job.company_name,
+                hourly_wage=r.job.hourly_wage,
+                total=r.score.total,
+                basic=r.score.basic,
+                seo=r.score.seo,
+                personalized=r.score.personalized,
+                reasons=tuple(r.reasons),
+                distance_km=r.score.distance_km,
+                commute_minutes=r.score.commute_minutes,
+                expires_at=r.job.expires_at,
+            )
+            for r in result.jobs
+        )
+        now = self._clock.now()
+        snapshot = MatchSnapshot(new_snapshot_id(), user_id, now, result.eligible, items)
+        await self._matches.keep(key, snapshot, now)
+        return snapshot
+
+    async def _continued(self, user_id: uuid.UUID, cursor: str) -> tuple[MatchSnapshot, int]:
+        payload = self._cursors.decode(CURSOR_LISTING, cursor)
+        if payload.get("u") != str(user_id):
+            raise InvalidInput("cursor", "this cursor belongs to another listing; start again without one")
+        snapshot = await self._matches.snapshot(payload.get("s", ""))
+        offset = cursor_int(payload, "o")
+        if snapshot is None:
+            raise InvalidInput("cursor", "these results have expired; start again without a cursor")
+        if not 0 <= offset <= len(snapshot.items):
+            raise InvalidInput("cursor", "malformed cursor; start again without one")
+        return snapshot, offset

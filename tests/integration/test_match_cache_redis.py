@@ -1,0 +1,75 @@
+"""The matches cache on Redis: two API processes (two MatchCache objects on one server) see each other's
+invalidations, and a snapshot kept by one is read by the other."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.cache.in_process import InProcessCache
+from adapters.cache.redis_store import RedisCache, redis_client
+from application.match_cache import MatchCache, MatchCacheSettings, MatchItem, MatchSnapshot, new_snapshot_id
+from application.ports import Cache
+
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def snapshot_for(user_id: uuid.UUID, expires_in: timedelta = timedelta(days=3)) -> MatchSnapshot:
+    item = MatchItem(uuid.uuid4(), "ホール", "会社", 1300, 70.5, 60.0, 50.0, 50.0, ("自宅から約10分",), 1.2, 10.0,
+                     datetime.now(UTC) + expires_in)  # fmt: skip
+    return MatchSnapshot(new_snapshot_id(), user_id, NOW, 7, (item,))
+
+
+@pytest.fixture(params=["in_process", pytest.param("redis", marks=pytest.mark.redis)])
+async def shared_cache(request: pytest.FixtureRequest) -> object:
+    if request.param == "in_process":
+        yield InProcessCache()
+        return
+    url = request.getfixturevalue("redis_url")
+    prefix = request.getfixturevalue("redis_key_prefix")
+    client: Redis = redis_client(url)
+    try:
+        yield RedisCache(client, prefix=f"{prefix}matches-{uuid.uuid4().hex[:6]}:")
+    finally:
+        await client.aclose()
+
+
+async def test_two_processes_share_snapshots_and_invalidations(shared_cache: Cache) -> None:
+    one, two = MatchCache(shared_cache, MatchCacheSettings()), MatchCache(shared_cache, MatchCacheSettings())
+    user = uuid.uuid4()
+    key, found = await one.current(user)
+    assert found is None
+    kept = snapshot_for(user)
+    await one.keep(key, kept, datetime.now(UTC))
+    _, seen = await two.current(user)
+    assert seen == kept  # the whole snapshot survives the round trip
+    await two.user_changed(user)
+    assert (await one.current(user))[1] is None
+    assert await one.snapshot(kept.id) == kept  # cursors over it keep working
+
+    key, _ = await one.current(user)
+    await one.keep(key, snapshot_for(user), datetime.now(UTC))
+    other = uuid.uuid4()
+    key, _ = await one.current(other)
+    await one.keep(key, snapshot_for(other), datetime.now(UTC))
+    await two.jobs_changed()
+    assert (await one.current(user))[1] is None
+    assert (await one.current(other))[1] is None
+
+
+async def test_a_change_while_ranking_leaves_the_result_stale(shared_cache: Cache) -> None:
+    cache = MatchCache(shared_cache, MatchCacheSettings())
+    user = uuid.uuid4()
+    key, _ = await cache.current(user)
+    await cache.user_changed(user)  # arrives while the ranking is computed
+    await cache.keep(key, snapshot_for(user), datetime.now(UTC))
+    assert (await cache.current(user))[1] is None
+
+
+async def test_the_first_expiry_among_listed_jobs_ends_the_current_snapshot(shared_cache: Cache) -> None:
+    cache = MatchCache(shared_cache, MatchCacheSettings())
+    user = uuid.uuid4()
+    key, _ = await cache.current(user)
+    await cache.keep(key, snapshot_for(user, expires_in=timedelta(milliseconds=500)), datetime.now(UTC))
+    assert (await cache.current(user))[1] is None  # under a second left: not kept as current at all
