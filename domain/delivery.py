@@ -6,8 +6,10 @@ Status moves pending -> sent -> opened -> clicked, or ends as bounced, failed or
 import enum
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
+from typing import TypeVar
 
 from domain.errors import InvalidTransition
 
@@ -124,6 +126,18 @@ class Delivery:
         self.reason = reason
 
 
+T = TypeVar("T")
+
+
+def _pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a frozen slotted dataclass as (class, field values). Its default pickling looks the fields
+    up again on every object (~80 us each); a planning process sends a run's million matches this way."""
+    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+    cls.__reduce__ = lambda self: (cls, values(self))  # type: ignore[method-assign]
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PlannedMatch:
     """A job chosen for a planned delivery. Plain (not mapped): a run plans about a million of these, and
@@ -141,6 +155,7 @@ class PlannedMatch:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PlannedDelivery:
     """What planning decided for one user of a run: pending with its matches, or skipped with a reason.

@@ -163,3 +163,27 @@ def test_factors_encoded_for_storage_are_the_breakdowns_json_document(
     points = [v * 7.5 for v in values]
     score = ScoreBreakdown(uuid.uuid4(), 61.5, 40.0, 50.0, 55.25, cold, km, minutes, values, points)
     assert json.loads(encode_score_factors(score)) == score.as_json_dict()
+
+
+def test_plans_survive_the_trip_back_from_a_planning_process_intact() -> None:
+    """Planned deliveries and ids pickle by their fields (the default pickling of these is slow); a plan
+    that comes back must equal the plan that left."""
+    import pickle
+    import uuid
+    from multiprocessing.reduction import ForkingPickler
+
+    from application.mail_planning import ChunkPlan
+    from application.planning_workers import _reduce_uuid
+    from application.ports import ScoreRecord
+    from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch
+
+    match = PlannedMatch(uuid.uuid4(), 1, 70.5, 60.0, 50.0, 40.0, ["自宅から約9分"], 2.5, 9)
+    delivery = PlannedDelivery(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "a@example.jp", DeliveryStatus.PENDING,
+                               None, (match,))  # fmt: skip
+    record = ScoreRecord(delivery.user_id, match.job_id, 60.0, 50.0, 40.0, 70.5, "{}", at_jst(RUN_DATE, 8))
+    plan = ChunkPlan([delivery.user_id], [delivery], [record], 10, 4, 0.5)
+    ForkingPickler.register(uuid.UUID, _reduce_uuid)
+    back = pickle.loads(bytes(ForkingPickler.dumps(plan)))
+    assert back == plan
+    assert back.deliveries[0].matches[0].id == match.id
+    assert pickle.loads(pickle.dumps(delivery)) == delivery
