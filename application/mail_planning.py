@@ -4,11 +4,14 @@ A plan is written a chunk at a time, each chunk in one transaction with its deli
 the users' scores, so a crash loses at most the chunk in flight and a restart plans only who is left.
 """
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol
 
 from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
@@ -61,11 +64,49 @@ def plan_delivery(
 FactorEncoder = Callable[[ScoreBreakdown], str]  # a score's factors as JSON text
 
 
+class PlanningSlices(Protocol):
+    """A running planner: slices of the users it was started with are submitted and come back as plans."""
+
+    in_flight: int  # slices to keep submitted ahead of the writer
+
+    def submit(self, start: int, stop: int) -> "asyncio.Future[list[ChunkPlan]]": ...
+
+    def __enter__(self) -> "PlanningSlices": ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
+
+
+PlanningExecutor = Callable[["ChunkPlanner", Sequence[User]], PlanningSlices]
+
+
+class ThreadPlanning:
+    """Plans in a worker thread of this process: the next slice is scored while this one is written,
+    taking turns with the writer on the GIL."""
+
+    in_flight = 1
+
+    def __init__(self, planner: "ChunkPlanner", users: Sequence[User]) -> None:
+        self._planner, self._users = planner, users
+
+    def submit(self, start: int, stop: int) -> "asyncio.Future[list[ChunkPlan]]":
+        return asyncio.ensure_future(asyncio.to_thread(self._planner, self._users[start:stop]))
+
+    def __enter__(self) -> "ThreadPlanning":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     """How planning computes; the defaults plan in a thread and leave factors as dicts."""
 
-    processes: int = 0  # forked planning processes; 0: plan in a thread of this process
+    executor: PlanningExecutor = ThreadPlanning
     encode_factors: FactorEncoder | None = None  # JSON text of a score's factors, made where it is computed
 
 
@@ -88,12 +129,12 @@ class ChunkPlanner:
 
     def __call__(self, users: Sequence[User]) -> list["ChunkPlan"]:
         plans = []
-        started = time.process_time()
+        started = time.thread_time()
         for result in self._state.scorer.rank(users, self._request, self._mailed):
             pairs = list(zip(result.users, result.ranked, strict=True))
             deliveries = [plan_delivery(self._run, u, ranked, self._state, self._namer) for u, ranked in pairs]
             records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at, self._encode)]
-            spent, started = time.process_time() - started, time.process_time()
+            spent, started = time.thread_time() - started, time.process_time()
             plans.append(
                 ChunkPlan([u.id for u in result.users], deliveries, records, result.pairs_total, result.pairs_scored,
                           spent)

@@ -1,6 +1,7 @@
 """Dishka providers: the composition root. Each entrypoint builds its container once at start-up from
 these providers (tests pass override providers after them)."""
 
+import functools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
 from application.links import LinkSigner
-from application.mail_planning import PlanOptions
+from application.mail_planning import PlanningExecutor, PlanOptions, ThreadPlanning
 from application.mail_sending import SendOptions
 from application.match_cache import MatchCache, MatchCacheSettings
 from application.paging import CursorCodec
@@ -163,11 +164,20 @@ class InfrastructureProvider(Provider):
     def plan_options(self, settings: Settings) -> PlanOptions:
         from adapters.sqlalchemy.score_repository import encode_score_factors
 
-        return PlanOptions(processes=settings.planning_processes, encode_factors=encode_score_factors)
+        return PlanOptions(planning_executor(settings.planning_processes), encode_score_factors)
 
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
+
+
+def planning_executor(processes: int) -> PlanningExecutor:
+    """Forked planning processes where the platform forks safely (Linux) and they are asked for."""
+    from adapters.planning.processes import ForkedPlanning, can_fork
+
+    if processes > 0 and can_fork():
+        return functools.partial(ForkedPlanning, processes=processes)
+    return ThreadPlanning
 
 
 class SecurityProvider(Provider):

@@ -35,7 +35,6 @@ from application.mail_planning import (
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
 from application.matching import IndustryNamer, load_matching_state
-from application.planning_workers import PlanningWorkers
 from application.ports import (
     Clock,
     MailComposer,
@@ -138,7 +137,7 @@ class RunDailyMail:
         self._progress.start("scoring", len(todo))
         slices = iter(range(0, len(todo), PLAN_CHUNK_USERS))
         in_flight: deque[asyncio.Future[list[ChunkPlan]]] = deque()
-        with PlanningWorkers(planner, todo, self._planning.processes) as workers:
+        with self._planning.executor(planner, todo) as workers:
 
             def submit_next() -> None:
                 start = next(slices, None)

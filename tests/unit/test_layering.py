@@ -12,9 +12,11 @@ FRAMEWORKS = frozenset({
     "sqlalchemy", "asyncpg", "aiosqlite", "litestar", "redis", "taskiq", "aiosmtplib", "jinja2", "dishka",
     "msgspec", "rich",
 })  # fmt: skip
+# Processes, sockets and the OS's own calls are infrastructure too: adapters own them.
+OPERATING_SYSTEM = frozenset({"multiprocessing", "subprocess", "ctypes", "socket", "signal", "concurrent"})
 FORBIDDEN = {
-    "domain": FRAMEWORKS | {"adapters", "entrypoints", "application"},
-    "application": FRAMEWORKS | {"adapters", "entrypoints"},
+    "domain": FRAMEWORKS | OPERATING_SYSTEM | {"adapters", "entrypoints", "application"},
+    "application": FRAMEWORKS | OPERATING_SYSTEM | {"adapters", "entrypoints"},
 }
 
 

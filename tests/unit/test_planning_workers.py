@@ -1,5 +1,6 @@
 """Planning in a forked process gives exactly what planning in a thread gives, and errors come back."""
 
+import functools
 import json
 import os
 import sys
@@ -13,13 +14,13 @@ from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.outbox import OutboxMailer
+from adapters.planning.processes import ForkedPlanning, can_fork
 from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.score_repository import encode_score_factors
 from application.demo_data import build_demo_data, store_demo_data
 from application.links import LinkSigner
-from application.mail_planning import IN_THREAD, PlanOptions
+from application.mail_planning import IN_THREAD, PlanOptions, ThreadPlanning
 from application.mail_sending import SendOptions
-from application.planning_workers import PlanningWorkers, can_fork
 from application.ports import NullProgress
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 from domain.jst import at_jst
@@ -42,14 +43,14 @@ class FailingPlanner:
 
 @needs_fork
 async def test_a_planning_process_is_another_process_and_plans_the_slice_it_is_given() -> None:
-    with PlanningWorkers(PidPlanner(), list(range(10)), processes=1) as workers:  # type: ignore[arg-type]
+    with ForkedPlanning(PidPlanner(), list(range(10)), processes=1) as workers:  # type: ignore[arg-type]
         [(pid, got)] = await workers.submit(2, 5)
     assert pid != os.getpid()
     assert got == [2, 3, 4]
 
 
 async def test_without_processes_planning_runs_in_this_process() -> None:
-    with PlanningWorkers(PidPlanner(), list(range(10)), processes=0) as workers:  # type: ignore[arg-type]
+    with ThreadPlanning(PidPlanner(), list(range(10))) as workers:  # type: ignore[arg-type]
         [(pid, got)] = await workers.submit(0, 3)
     assert pid == os.getpid()
     assert got == [0, 1, 2]
@@ -57,7 +58,7 @@ async def test_without_processes_planning_runs_in_this_process() -> None:
 
 @needs_fork
 async def test_an_error_in_a_planning_process_reaches_the_run() -> None:
-    failing = PlanningWorkers(FailingPlanner(), list(range(10)), processes=1)  # type: ignore[arg-type]
+    failing = ForkedPlanning(FailingPlanner(), list(range(10)), processes=1)  # type: ignore[arg-type]
     with failing as workers, pytest.raises(ValueError, match="cannot plan 4 users"):
         await workers.submit(0, 4)
 
@@ -96,9 +97,8 @@ async def test_a_run_planned_in_processes_equals_one_planned_in_a_thread(
 ) -> None:
     monkeypatch.setattr(run_daily_mail, "PLAN_CHUNK_USERS", 64)  # several slices in flight at once
     in_thread = _outcome(await _planned_world(tmp_path / "a", IN_THREAD))
-    in_processes = _outcome(
-        await _planned_world(tmp_path / "b", PlanOptions(processes=2, encode_factors=encode_score_factors))
-    )
+    forked = PlanOptions(functools.partial(ForkedPlanning, processes=2), encode_score_factors)
+    in_processes = _outcome(await _planned_world(tmp_path / "b", forked))
     assert len(in_thread[0]) > 300
     assert sum(1 for d in in_thread[0].values() if d[2]) > 100  # enough mails with matches to compare
     assert in_processes == in_thread
@@ -123,10 +123,10 @@ def test_a_planning_process_dies_with_its_parent(tmp_path: Path) -> None:
     script.write_text(
         "import asyncio, os, sys\n"
         f"sys.path.insert(0, {str(Path(__file__).parents[2])!r})\n"
-        "from application.planning_workers import PlanningWorkers\n"
+        "from adapters.planning.processes import ForkedPlanning\n"
         "from tests.unit.test_planning_workers import SleepingPlanner\n"
         "async def main():\n"
-        "    with PlanningWorkers(SleepingPlanner(), [1, 2], processes=1) as workers:\n"
+        "    with ForkedPlanning(SleepingPlanner(), [1, 2], processes=1) as workers:\n"
         "        future = workers.submit(0, 2)\n"
         "        await asyncio.sleep(1)\n"
         "        print(*[p.pid for p in workers._pool._processes.values()], flush=True)\n"
@@ -172,8 +172,8 @@ def test_plans_survive_the_trip_back_from_a_planning_process_intact() -> None:
     import uuid
     from multiprocessing.reduction import ForkingPickler
 
+    from adapters.planning.processes import _reduce_uuid
     from application.mail_planning import ChunkPlan
-    from application.planning_workers import _reduce_uuid
     from application.ports import ScoreRecord
     from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch
 
@@ -187,3 +187,24 @@ def test_plans_survive_the_trip_back_from_a_planning_process_intact() -> None:
     assert back == plan
     assert back.deliveries[0].matches[0].id == match.id
     assert pickle.loads(pickle.dumps(delivery)) == delivery
+
+
+@pytest.mark.parametrize(("processes", "forked"), [(0, False), (1, True), (2, True)])
+async def test_the_container_plans_as_the_settings_say(tmp_path: Path, processes: int, forked: bool) -> None:
+    from entrypoints.config import Settings
+    from entrypoints.ioc import make_container
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", secret_key="s" * 40,
+                        outbox_dir=tmp_path / "outbox", planning_processes=processes)  # fmt: skip
+    container = make_container(settings)
+    try:
+        options = await container.get(PlanOptions)
+    finally:
+        await container.close()
+    assert options.encode_factors is encode_score_factors
+    if forked and can_fork():
+        assert isinstance(options.executor, functools.partial)
+        assert options.executor.func is ForkedPlanning
+        assert options.executor.keywords == {"processes": processes}
+    else:
+        assert options.executor is ThreadPlanning

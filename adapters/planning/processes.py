@@ -1,9 +1,10 @@
-"""Where a run's planning computes: in a worker thread, or in forked planning processes.
+"""Planning in forked processes: the `PlanningExecutor` for Linux hosts with cores to spare.
 
 Scoring a chunk is mostly Python and numpy that hold the GIL, and so is writing the previous chunk's
 rows; in one process the two take turns. A forked process scores on a core of its own while this process
 writes, and receives the users and the matching state by the fork itself, not by pickling. Only its
-plans travel back. Fork is used where it is the platform's safe default (Linux); elsewhere, a thread.
+plans travel back. Fork is used where it is the platform's safe default (Linux); elsewhere the
+composition root picks `ThreadPlanning`.
 """
 
 import asyncio
@@ -56,29 +57,23 @@ def can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-class PlanningWorkers:
-    """Plans slices of `users` with `planner`: in `processes` forked processes, or in a thread when 0."""
+class ForkedPlanning:
+    """Plans slices of `users` with `planner` in `processes` forked processes."""
 
-    def __init__(self, planner: ChunkPlanner, users: Sequence[User], processes: int) -> None:
-        self._planner, self._users = planner, users
-        self._pool: ProcessPoolExecutor | None = None
-        if processes > 0 and can_fork():
-            self._pool = ProcessPoolExecutor(
-                processes, mp_context=multiprocessing.get_context("fork"), initializer=_install,
-                initargs=(os.getpid(), planner, users),
-            )  # fmt: skip
-        self.in_flight = processes + 1 if self._pool else 1  # slices to keep submitted ahead of the writer
+    def __init__(self, planner: ChunkPlanner, users: Sequence[User], processes: int = 1) -> None:
+        self._pool = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("fork"), initializer=_install,
+            initargs=(os.getpid(), planner, users),
+        )  # fmt: skip
+        self.in_flight = processes + 1  # slices kept submitted ahead of the writer, so no process idles
 
     def submit(self, start: int, stop: int) -> "asyncio.Future[list[ChunkPlan]]":
-        if self._pool is None:
-            return asyncio.ensure_future(asyncio.to_thread(self._planner, self._users[start:stop]))
         return asyncio.get_running_loop().run_in_executor(self._pool, _plan_slice, start, stop)
 
-    def __enter__(self) -> "PlanningWorkers":
+    def __enter__(self) -> "ForkedPlanning":
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
