@@ -34,3 +34,12 @@ class AccountRequired(DomainError):
 
     def __init__(self) -> None:
         super().__init__("this route acts for a user account; API keys cannot use it (use a bearer token)")
+
+
+class RateLimited(DomainError):
+    """A request over one of its budgets; `scope` says which: "ip", "user", "api_key" or "global"."""
+
+    def __init__(self, scope: str, retry_after_seconds: int) -> None:
+        super().__init__(f"too many requests ({scope} limit); try again in {retry_after_seconds} s")
+        self.scope = scope
+        self.retry_after_seconds = retry_after_seconds

@@ -385,9 +385,24 @@ class RateDecision:
     retry_after_seconds: int  # 0 when allowed
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most `limit` requests in any `window_seconds` span, for one key."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision:
         """Count one request against `key`; several processes sharing a store share one budget."""
+        ...
+
+    async def hit_all(self, budgets: Sequence[Budget]) -> list[RateDecision]:
+        """One request against several budgets at once, atomically: when every budget has room it is
+        counted in all of them; when any is full it is counted in none (the full ones come back denied
+        with their Retry-After, the others allowed with what they had left)."""
         ...
 
 

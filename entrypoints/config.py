@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from application.use_cases.throttle_request import Limit, RequestLimits
+
 if TYPE_CHECKING:
     from adapters.mail.dkim_signer import DkimSigner
 
@@ -53,6 +55,9 @@ class Settings:
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
     bounce_webhook_secret: str = field(default="", repr=False)
+    request_limits: RequestLimits = field(default_factory=RequestLimits)
+    trusted_proxies: tuple[str, ...] = ()  # addresses or CIDRs whose X-Forwarded-For is believed
+    redis_prefix: str = "mailscore:"
 
     @property
     def message_id_domain(self) -> str:
@@ -77,6 +82,32 @@ def _https_url(name: str, raw: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ConfigError(f"MAILSCORE_{name.upper()}: not an http(s) URL: {raw!r}")
     return raw.rstrip("/")
+
+
+WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _limit(name: str, raw: str) -> Limit | None:
+    """`100/minute` (second, minute, hour, day; or `N/90s`), or `off`."""
+    if raw.lower() == "off":
+        return None
+    count, _, window = raw.partition("/")
+    window = window.strip().lower()
+    seconds = WINDOWS.get(window) or (int(window[:-1]) if window.endswith("s") and window[:-1].isdigit() else 0)
+    if not count.strip().isdigit() or int(count) < 1 or seconds < 1:
+        raise ConfigError(f"MAILSCORE_{name.upper()}: not a limit like 100/minute (or off): {raw!r}")
+    return Limit(int(count), seconds)
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    from adapters.cache.client_ip import trusted_networks  # the parser that will use them, so both agree
+
+    entries = tuple(entry.strip() for entry in raw.split(",") if entry.strip())
+    try:
+        trusted_networks(entries)
+    except ValueError as exc:
+        raise ConfigError(f"MAILSCORE_TRUSTED_PROXIES: {exc}") from None
+    return entries
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +170,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
         values["secret_key"] = raw
+    defaults = RequestLimits()
+    limits = {
+        field: _limit(f"rate_limit_{suffix}", raw) if (raw := get(f"rate_limit_{suffix}")) else getattr(defaults, field)
+        for field, suffix in (("per_ip", "ip"), ("per_user", "user"), ("service", "global"))
+    }
+    values["request_limits"] = RequestLimits(**limits)
+    if (raw := get("trusted_proxies")) is not None:
+        values["trusted_proxies"] = _trusted_proxies(raw)
+    if (raw := get("redis_prefix")) is not None:
+        values["redis_prefix"] = raw
     return Settings(**values)
 
 

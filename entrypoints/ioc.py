@@ -31,6 +31,7 @@ from application.ports import (
     NullProgress,
     PasswordHasher,
     ProgressReporter,
+    RateLimiter,
     ReferenceData,
     RunLauncher,
     UnitOfWork,
@@ -71,6 +72,7 @@ from application.use_cases.show_daily_activity import ShowDailyActivity
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.start_campaign_run import StartCampaignRun
+from application.use_cases.throttle_request import RequestLimits, ThrottleRequest
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
@@ -218,6 +220,32 @@ class SecurityProvider(Provider):
             await redis.aclose()
 
 
+class RateLimitProvider(Provider):
+    scope = Scope.APP
+    throttle = provide(ThrottleRequest)
+
+    @provide
+    def limits(self, settings: Settings) -> RequestLimits:
+        return settings.request_limits
+
+    @provide
+    async def limiter(self, settings: Settings) -> AsyncIterator[RateLimiter]:
+        # Without Redis each process counts its own requests; with it, every process shares one budget.
+        if settings.redis_url is None:
+            from adapters.cache.rate_limit import InProcessRateLimiter
+
+            yield InProcessRateLimiter()
+            return
+        from adapters.cache.rate_limit import RedisRateLimiter
+        from adapters.cache.redis_store import redis_client
+
+        redis = redis_client(settings.redis_url)
+        try:
+            yield RedisRateLimiter(redis, prefix=f"{settings.redis_prefix}ratelimit:")
+        finally:
+            await redis.aclose()
+
+
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
@@ -240,6 +268,7 @@ def make_container(
     return make_async_container(
         InfrastructureProvider(),
         SecurityProvider(),
+        RateLimitProvider(),
         UseCaseProvider(),
         *overrides,
         context={Settings: settings, ProgressReporter: progress or NullProgress()},

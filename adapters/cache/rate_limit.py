@@ -13,12 +13,12 @@ import math
 import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import count
 
 from redis.asyncio import Redis
 
-from application.ports import RateDecision
+from application.ports import Budget, RateDecision
 
 MonotonicClock = Callable[[], float]
 
@@ -45,22 +45,40 @@ class InProcessRateLimiter:
         self._logs: dict[int, OrderedDict[str, deque[float]]] = {}
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision:
-        _check(limit, window_seconds)
+        return (await self.hit_all([Budget(key, limit, window_seconds)]))[0]
+
+    async def hit_all(self, budgets: Sequence[Budget]) -> list[RateDecision]:
+        for budget in budgets:
+            _check(budget.limit, budget.window_seconds)
         now = self._clock()
-        cutoff = now - window_seconds
-        logs = self._logs.setdefault(window_seconds, OrderedDict())
-        self._forget_idle(logs, cutoff)
-        hits = logs.get(key)
+        for window_seconds in {budget.window_seconds for budget in budgets}:
+            self._forget_idle(self._logs.setdefault(window_seconds, OrderedDict()), now - window_seconds)
+        logs = [self._log(budget, now) for budget in budgets]
+        if all(len(hits) < budget.limit for hits, budget in zip(logs, budgets, strict=True)):
+            for hits in logs:
+                hits.append(now)
+            return [RateDecision(True, b.limit, b.limit - len(h), 0) for h, b in zip(logs, budgets, strict=True)]
+        decisions = []
+        for hits, budget in zip(logs, budgets, strict=True):
+            if len(hits) < budget.limit:
+                decisions.append(RateDecision(True, budget.limit, budget.limit - len(hits), 0))
+            else:
+                blocking = hits[len(hits) - budget.limit]  # once it leaves the window, limit - 1 hits remain
+                decisions.append(_denied(budget.limit, blocking + budget.window_seconds - now))
+        return decisions
+
+    def _log(self, budget: Budget, now: float) -> deque[float]:
+        """The key's hits still inside its window (idle logs were dropped first: a new, still empty log
+        must not be taken for an idle one)."""
+        cutoff = now - budget.window_seconds
+        logs = self._logs[budget.window_seconds]
+        hits = logs.get(budget.key)
         if hits is None:
-            hits = logs[key] = deque()
+            hits = logs[budget.key] = deque()
         while hits and hits[0] <= cutoff:
             hits.popleft()
-        logs.move_to_end(key)
-        if len(hits) < limit:
-            hits.append(now)
-            return RateDecision(True, limit, limit - len(hits), 0)
-        blocking = hits[len(hits) - limit]  # once it leaves the window, limit - 1 hits remain
-        return _denied(limit, blocking + window_seconds - now)
+        logs.move_to_end(budget.key)
+        return hits
 
     def _forget_idle(self, logs: OrderedDict[str, deque[float]], cutoff: float) -> None:
         while logs:
@@ -70,31 +88,48 @@ class InProcessRateLimiter:
             logs.popitem(last=False)
 
 
-# KEYS[1]: a sorted set of hit times (microseconds, Redis's clock) -> "time:tag" members.
-# ARGV: limit, window seconds, a tag unique to this call. Returns {allowed, remaining, wait microseconds}.
+# KEYS[i]: a sorted set of hit times (microseconds, Redis's clock) -> "time:tag" members.
+# ARGV: limit and window seconds of each key in turn, then a tag unique to this call.
+# Returns {allowed, remaining, wait microseconds} for each key; the hit is logged in every key or in none.
 # The server's clock is the one clock every process agrees on; %.0f keeps 16-digit times exact (Lua's
 # default number-to-string conversion would round them to 14 significant digits).
 _SLIDING_LOG = """
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2]) * 1000000
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
-local used = redis.call('ZCARD', KEYS[1])
-if used < limit then
-  local stamp = string.format('%.0f', now)
-  redis.call('ZADD', KEYS[1], stamp, stamp .. ':' .. ARGV[3])
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  return {1, limit - used - 1, 0}
+local tag = ARGV[#KEYS * 2 + 1]
+local used = {}
+local room = true
+for i = 1, #KEYS do
+  local limit = tonumber(ARGV[i * 2 - 1])
+  local window = tonumber(ARGV[i * 2]) * 1000000
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
+  used[i] = redis.call('ZCARD', KEYS[i])
+  if used[i] >= limit then room = false end
 end
-local blocking = redis.call('ZRANGE', KEYS[1], used - limit, used - limit, 'WITHSCORES')
-return {0, 0, tonumber(blocking[2]) + window - now}
+local stamp = string.format('%.0f', now)
+local reply = {}
+for i = 1, #KEYS do
+  local limit = tonumber(ARGV[i * 2 - 1])
+  local window = tonumber(ARGV[i * 2]) * 1000000
+  if room then
+    redis.call('ZADD', KEYS[i], stamp, stamp .. ':' .. tag)
+    redis.call('EXPIRE', KEYS[i], ARGV[i * 2])
+    reply[#reply + 1] = 1; reply[#reply + 1] = limit - used[i] - 1; reply[#reply + 1] = 0
+  elseif used[i] < limit then
+    reply[#reply + 1] = 1; reply[#reply + 1] = limit - used[i]; reply[#reply + 1] = 0
+  else
+    local blocking = redis.call('ZRANGE', KEYS[i], used[i] - limit, used[i] - limit, 'WITHSCORES')
+    reply[#reply + 1] = 0; reply[#reply + 1] = 0; reply[#reply + 1] = tonumber(blocking[2]) + window - now
+  end
+end
+return reply
 """
 
 
 class RedisRateLimiter:
-    """Budgets shared by every process that uses the same Redis and prefix: one Lua script per hit
-    reads, trims and appends the log atomically, timed by the Redis server's clock (Redis 5 or later).
+    """Budgets shared by every process that uses the same Redis and prefix: one Lua script per request
+    reads, trims and appends the logs of all its budgets atomically, timed by the Redis server's clock
+    (Redis 5 or later).
     The key is `prefix + key`; it expires one window after its last allowed hit."""
 
     def __init__(self, redis: Redis, prefix: str) -> None:
@@ -104,10 +139,21 @@ class RedisRateLimiter:
         self._serial = count()
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> RateDecision:
-        _check(limit, window_seconds)
-        tag = f"{self._tag_base}.{next(self._serial)}"
-        reply = await self._script(keys=[self._prefix + key], args=[limit, window_seconds, tag])
-        allowed, remaining, wait_microseconds = (int(part) for part in reply)
-        if allowed:
-            return RateDecision(True, limit, remaining, 0)
-        return _denied(limit, wait_microseconds / 1_000_000)
+        return (await self.hit_all([Budget(key, limit, window_seconds)]))[0]
+
+    async def hit_all(self, budgets: Sequence[Budget]) -> list[RateDecision]:
+        args: list[int | str] = []
+        for budget in budgets:
+            _check(budget.limit, budget.window_seconds)
+            args += [budget.limit, budget.window_seconds]
+        args.append(f"{self._tag_base}.{next(self._serial)}")
+        reply = await self._script(keys=[self._prefix + budget.key for budget in budgets], args=args)
+        decisions = []
+        for budget, at in zip(budgets, range(0, len(reply), 3), strict=True):
+            allowed, remaining, wait_microseconds = (int(part) for part in reply[at : at + 3])
+            decisions.append(
+                RateDecision(True, budget.limit, remaining, 0)
+                if allowed
+                else _denied(budget.limit, wait_microseconds / 1_000_000)
+            )
+        return decisions

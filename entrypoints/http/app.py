@@ -11,9 +11,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.cache.client_ip import trusted_networks
 from application.ports import CacheStats
 from entrypoints.config import Settings, load_settings
-from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY, permission_guard
+from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY
 from entrypoints.http.controllers.accounts import AccountController
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.analytics import AnalyticsController, AuditController
@@ -26,6 +27,7 @@ from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.throttle import access_guard
 from entrypoints.ioc import make_container
 
 API_PREFIX = "/api/v1"
@@ -64,7 +66,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
     app = Litestar(
         route_handlers=[Router("/", route_handlers=[api, system])],
-        guards=[permission_guard],
+        guards=[access_guard(http_metrics)],
         dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -89,6 +91,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         ),
         debug=False,
     )
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     setup_dishka(container, app)
     app.asgi_handler = http_metrics.middleware(app.asgi_handler)  # outermost: sees 404s and error responses
     return app

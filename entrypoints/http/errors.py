@@ -22,7 +22,14 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
-from application.errors import AccountRequired, AlreadyExists, NotAuthorized, PermissionDenied, TooManyAttempts
+from application.errors import (
+    AccountRequired,
+    AlreadyExists,
+    NotAuthorized,
+    PermissionDenied,
+    RateLimited,
+    TooManyAttempts,
+)
 from domain.errors import BelowMinimumWage, InvalidInput, InvalidTransition, NotFound
 from entrypoints.http.schemas import FieldError, Problem
 
@@ -61,6 +68,7 @@ PROBLEM_TABLE: dict[type[BaseException], ProblemKind] = {
     BelowMinimumWage: ProblemKind(422, "below-minimum-wage", "Below the legal minimum wage"),
     TooManyAttempts: ProblemKind(429, "too-many-attempts", "Too many attempts"),
     TooManyRequestsException: ProblemKind(429, "too-many-requests", "Too many requests"),
+    RateLimited: ProblemKind(429, "rate-limited", "Too many requests"),
     StorageError: ProblemKind(503, "storage-unavailable", "Storage unavailable; try again"),
 }
 OTHER_HTTP = ProblemKind(0, "http-error", "HTTP error")  # any other HTTPException keeps its own status
@@ -118,7 +126,7 @@ def problem_response(request: Request, exc: Exception) -> Response[Problem]:
         errors = [FieldError(exc.field, exc.message)]
     elif isinstance(exc, AlreadyExists):
         errors = [FieldError(exc.field, "already registered")]
-    elif isinstance(exc, TooManyAttempts):
+    elif isinstance(exc, TooManyAttempts | RateLimited):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     elif isinstance(exc, StorageError):
         log.exception("storage error on %s %s", request.method, request.url.path)

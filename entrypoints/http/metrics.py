@@ -35,6 +35,10 @@ class HttpMetrics:
             "mailscore_cache_hit_ratio", "Share of this process's lookups that were hits", ["cache"],
             registry=self.registry,
         )  # fmt: skip
+        self.rate_limited = Counter(
+            "mailscore_rate_limited", "Requests refused with 429, by the budget that was spent", ["scope"],
+            registry=self.registry,
+        )  # fmt: skip
         self._lookups: dict[str, list[int]] = {}  # cache -> [hits, misses]
 
     def hit(self, cache: str) -> None:

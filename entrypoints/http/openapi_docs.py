@@ -12,7 +12,7 @@ _DESCRIPTIONS = {
     404: "Not found",
     409: "Conflicts with the current state",
     422: "The input breaks a rule (`errors` names the field)",
-    429: "Too many attempts (see Retry-After)",
+    429: "Too many requests or attempts: a rate limit is spent (see Retry-After, in seconds)",
     503: "A dependency is down",
 }
 
@@ -29,4 +29,4 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-AUTHENTICATED = (400, 401, 403)
+AUTHENTICATED = (400, 401, 403, 429)

@@ -156,6 +156,8 @@ def test_every_route_is_documented_with_its_security_and_problems(client: TestCl
     for (method, template), permission in ROUTES.items():
         operation = paths[template.replace(":uuid", "").replace(":str", "")][method.lower()]
         assert operation.get("summary"), (method, template)
+        if template != "/health":  # the one route that is never rate-limited
+            assert "429" in operation["responses"], (method, template)
         if (method, template) in SIGNED:
             assert operation["security"] == [{"WebhookSignature": []}], (method, template)
             assert "401" in operation["responses"], (method, template)

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from adapters.cache import RedisRateLimiter, redis_client
 from application.ports import RateDecision
+from tests.unit.rate_limiter_contract import check_a_request_counts_in_every_budget_or_in_none
 
 pytestmark = pytest.mark.redis
 
@@ -80,3 +81,7 @@ async def test_log_expires_with_its_window(clients: tuple[Redis, Redis], prefix:
     await RedisRateLimiter(clients[0], prefix).hit("user:u1", 1000, 3600)
     ttl = await clients[0].ttl(f"{prefix}user:u1")
     assert 3590 < ttl <= 3600
+
+
+async def test_several_budgets_count_a_request_in_all_or_none(clients: tuple[Redis, Redis], prefix: str) -> None:
+    await check_a_request_counts_in_every_budget_or_in_none(RedisRateLimiter(clients[0], prefix))

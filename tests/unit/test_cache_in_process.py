@@ -4,6 +4,7 @@ import pytest
 
 from adapters.cache import InProcessCache, InProcessRateLimiter, RedisCache, RedisRateLimiter, redis_client
 from application.ports import Cache, RateDecision, RateLimiter
+from tests.unit.rate_limiter_contract import check_a_request_counts_in_every_budget_or_in_none
 
 
 class FakeMonotonic:
@@ -163,3 +164,7 @@ async def test_adapters_satisfy_the_ports() -> None:
     limiters: list[RateLimiter] = [InProcessRateLimiter(), RedisRateLimiter(client, "p:")]
     assert len(caches) == len(limiters) == 2
     await client.aclose()
+
+
+async def test_several_budgets_count_a_request_in_all_or_none(clock: FakeMonotonic) -> None:
+    await check_a_request_counts_in_every_budget_or_in_none(InProcessRateLimiter(clock=clock))

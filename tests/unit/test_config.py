@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from application.use_cases.throttle_request import Limit, RequestLimits
 from entrypoints.config import ConfigError, load_settings, usable_outbox
 
 
@@ -48,6 +49,10 @@ def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
         ("MAILSCORE_BASE_URL", "ftp://site", "http(s)"),
         ("MAILSCORE_SENDER_ADDRESS", "nobody", "email"),
         ("MAILSCORE_MINIMUM_WAGE_DIR", "/nonexistent/fy2026", "not a directory"),
+        ("MAILSCORE_RATE_LIMIT_IP", "60", "like 100/minute"),
+        ("MAILSCORE_RATE_LIMIT_USER", "0/hour", "like 100/minute"),
+        ("MAILSCORE_RATE_LIMIT_GLOBAL", "100/fortnight", "like 100/minute"),
+        ("MAILSCORE_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33", "10.0.0.0/33"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) -> None:
@@ -89,3 +94,16 @@ def test_many_senders_checking_one_outbox_at_once_all_pass(tmp_path: Path) -> No
         results = list(pool.map(lambda _: usable_outbox(outbox), range(200)))
     assert results == [outbox] * 200
     assert list(outbox.iterdir()) == []
+
+
+def test_rate_limits_default_to_the_customers_and_can_be_changed_or_switched_off() -> None:
+    assert load_settings({}).request_limits == RequestLimits(Limit(60, 60), Limit(1000, 3600), Limit(100, 60))
+    changed = load_settings({
+        "MAILSCORE_RATE_LIMIT_IP": "120/minute", "MAILSCORE_RATE_LIMIT_USER": "5000/day",
+        "MAILSCORE_RATE_LIMIT_GLOBAL": "OFF", "MAILSCORE_TRUSTED_PROXIES": "10.0.0.0/8, ::1",
+        "MAILSCORE_REDIS_PREFIX": "ms-staging:",
+    })  # fmt: skip
+    assert changed.request_limits == RequestLimits(Limit(120, 60), Limit(5000, 86400), None)
+    assert changed.trusted_proxies == ("10.0.0.0/8", "::1")
+    assert changed.redis_prefix == "ms-staging:"
+    assert load_settings({"MAILSCORE_RATE_LIMIT_IP": "10/90s"}).request_limits.per_ip == Limit(10, 90)

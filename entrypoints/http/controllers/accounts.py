@@ -5,7 +5,6 @@ from litestar import Controller, Request, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from adapters.cache.client_ip import client_ip
 from application.sessions import Session
 from application.use_cases.log_in import LogIn, LoginCommand
 from application.use_cases.log_out import LogOut, LogOutCommand
@@ -14,6 +13,7 @@ from application.use_cases.register_user import RegisterCommand, RegisterUser
 from entrypoints.http.controllers.profile import profile_out
 from entrypoints.http.openapi_docs import problems
 from entrypoints.http.schemas import LoginIn, ProfileOut, RefreshIn, RegisterIn, SessionOut
+from entrypoints.http.throttle import request_client_ip
 
 
 def session_out(session: Session) -> SessionOut:
@@ -35,7 +35,7 @@ class AccountController(Controller):
         "/register",
         status_code=HTTP_201_CREATED,
         summary="Register a job seeker (role `user`)",
-        responses=problems(400, 409, 422),
+        responses=problems(400, 409, 422, 429),
     )
     async def register(self, data: JSONBody[RegisterIn], use_case: FromDishka[RegisterUser]) -> ProfileOut:
         user = await use_case(RegisterCommand(data.email, data.password, data.full_name))
@@ -50,15 +50,14 @@ class AccountController(Controller):
         responses=problems(400, 401, 429),
     )
     async def login(self, data: JSONBody[LoginIn], request: Request, use_case: FromDishka[LogIn]) -> SessionOut:
-        # No proxy is trusted yet (no setting for it): behind a load balancer this is the balancer's address.
-        client = client_ip(request.client.host if request.client else None, None, ())
+        client = request_client_ip(request)  # X-Forwarded-For only from MAILSCORE_TRUSTED_PROXIES
         return session_out(await use_case(LoginCommand(data.email, data.password, client)))
 
     @post(
         "/refresh",
         status_code=200,
         summary="Rotate the refresh token; reuse of a used one revokes its family",
-        responses=problems(400, 401),
+        responses=problems(400, 401, 429),
     )
     async def refresh(self, data: JSONBody[RefreshIn], use_case: FromDishka[RefreshSession]) -> SessionOut:
         return session_out(await use_case(RefreshCommand(data.refresh_token)))
@@ -67,7 +66,7 @@ class AccountController(Controller):
         "/logout",
         status_code=HTTP_204_NO_CONTENT,
         summary="Revoke the refresh token's family (idempotent)",
-        responses=problems(400),
+        responses=problems(400, 429),
     )
     async def logout(self, data: JSONBody[RefreshIn], use_case: FromDishka[LogOut]) -> None:
         await use_case(LogOutCommand(data.refresh_token))

@@ -67,7 +67,12 @@ class MailLinkController(Controller):
     path = "/"
     tags = ("mail links",)
 
-    @get("/t/o/{token:str}", summary="Open pixel: records the first open; always a 1x1 GIF", media_type="image/gif")
+    @get(
+        "/t/o/{token:str}",
+        summary="Open pixel: records the first open; a 1x1 GIF (unless rate-limited)",
+        media_type="image/gif",
+        responses=problems(429),
+    )
     async def open_pixel(self, token: FromPath[str], use_case: FromDishka[RecordMailOpen]) -> Response[bytes]:
         try:
             await use_case(token)
@@ -79,7 +84,7 @@ class MailLinkController(Controller):
         "/t/c/{token:str}",
         summary="Click redirect: records the click and redirects (302) to the job page on this site",
         status_code=HTTP_302_FOUND,
-        responses=problems(404),
+        responses=problems(404, 429),
     )
     async def click(self, token: FromPath[str], use_case: FromDishka[FollowMailClick]) -> Redirect:
         target = await use_case(token)
@@ -89,7 +94,7 @@ class MailLinkController(Controller):
         "/u/{token:str}",
         summary="Unsubscribe confirmation page (changes nothing)",
         media_type=MediaType.HTML,
-        responses=problems(404),
+        responses=problems(404, 429),
     )
     async def unsubscribe_page(self, token: FromPath[str], use_case: FromDishka[Unsubscribe]) -> Response[str]:
         use_case.check(token)
@@ -100,7 +105,7 @@ class MailLinkController(Controller):
         summary="One-click unsubscribe (RFC 8058): form body `List-Unsubscribe=One-Click`; idempotent",
         status_code=HTTP_200_OK,
         media_type=MediaType.TEXT,
-        responses=problems(400, 404),
+        responses=problems(400, 404, 429),
     )
     async def unsubscribe(
         self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[Unsubscribe]

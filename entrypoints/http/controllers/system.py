@@ -13,14 +13,16 @@ from adapters.sqlalchemy.errors import StorageError
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.openapi_docs import problems
 from entrypoints.http.schemas import HealthOut
+from entrypoints.http.throttle import NOT_RATE_LIMITED
 
 
-@get("/health", tags=["system"], summary="Liveness: the process answers (no database call)")
+@get("/health", tags=["system"], summary="Liveness: the process answers (no database call; never rate-limited)",
+     **NOT_RATE_LIMITED)  # fmt: skip
 async def health() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@get("/ready", tags=["system"], summary="Readiness: the database answers `SELECT 1`", responses=problems(503))
+@get("/ready", tags=["system"], summary="Readiness: the database answers `SELECT 1`", responses=problems(429, 503))
 async def ready(container: FromDishka[AsyncContainer]) -> HealthOut:
     try:
         engine = await container.get(AsyncEngine)  # inside the try: making the engine may fail too
@@ -37,6 +39,7 @@ async def ready(container: FromDishka[AsyncContainer]) -> HealthOut:
     summary="Prometheus metrics (text exposition format)",
     include_in_schema=True,
     media_type="text/plain",
+    responses=problems(429),
 )
 async def metrics(metrics_registry: NamedDependency[HttpMetrics]) -> Response[Any]:
     return metrics_registry.response()

@@ -1,0 +1,64 @@
+"""The app-wide guard: authentication and permissions (auth.py), then the request's rate-limit budgets.
+
+The budgets are counted after authentication, so a person or a partner is limited as themselves; a
+request that fails authentication is still counted for its address and the service (a flood of bad
+tokens is throttled too). A handler with `opt={"rate_limit": False}` is exempt (`/health`).
+Refusals are 429 problems with Retry-After, counted in `mailscore_rate_limited_total{scope}`.
+"""
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from adapters.cache.client_ip import IPNetwork, client_ip
+from application.errors import RateLimited
+from application.use_cases.throttle_request import ThrottleCommand, ThrottleRequest
+from entrypoints.http.auth import authenticated, permission_guard
+from entrypoints.http.metrics import HttpMetrics
+
+RATE_LIMIT = "rate_limit"
+NOT_RATE_LIMITED: dict[str, Any] = {"opt": {RATE_LIMIT: False}}
+
+
+def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy."""
+    found = getattr(connection.state, "client_ip", None)
+    if isinstance(found, str):
+        return found
+    trusted: tuple[IPNetwork, ...] = connection.app.state.trusted_proxies
+    forwarded = ",".join(connection.headers.getall("x-forwarded-for", [])) or None
+    found = client_ip(connection.client.host if connection.client else None, forwarded, trusted)
+    connection.state.client_ip = found
+    return found
+
+
+def access_guard(metrics: HttpMetrics) -> Guard:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        try:
+            await permission_guard(connection, handler)
+        except Exception:
+            await _throttle(connection, handler, metrics)
+            raise
+        await _throttle(connection, handler, metrics)
+
+    return guard
+
+
+async def _throttle(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, metrics: HttpMetrics
+) -> None:
+    if not handler.opt.get(RATE_LIMIT, True):
+        return
+    principal = authenticated(connection)
+    command = ThrottleCommand(request_client_ip(connection))
+    if principal is not None:
+        per_hour = principal.partner.rate_limit_per_hour if principal.partner else None
+        command = ThrottleCommand(command.client_ip, principal.rate_key, per_hour)
+    throttle: ThrottleRequest = await connection.state.dishka_container.get(ThrottleRequest)
+    try:
+        await throttle(command)
+    except RateLimited as exc:
+        metrics.rate_limited.labels(exc.scope).inc()
+        raise
