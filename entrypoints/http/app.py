@@ -27,6 +27,7 @@ from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
 from entrypoints.http.throttle import access_guard
 from entrypoints.ioc import make_container
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
+        plugins=[ClosedStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Mail Score API",
             version="1.0.0",
