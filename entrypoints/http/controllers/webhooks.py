@@ -32,7 +32,7 @@ class WebhookController(Controller):
             "counts once."
         ),
         status_code=HTTP_200_OK,
-        responses=problems(401, 422),
+        responses=problems(401, 422, 429),
         security=[{"WebhookSignature": []}],
     )
     async def bounces(
