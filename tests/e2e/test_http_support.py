@@ -13,6 +13,7 @@ from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.reference_data.loader import BundledReferenceData
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from application.ports import PasswordHasher, ReferenceData, UnitOfWork
+from application.use_cases.throttle_request import Limit, RequestLimits
 from domain.job import Job
 from domain.jst import end_of_day_jst
 from domain.roles import Role
@@ -44,9 +45,14 @@ class InMemoryStorage(Provider):
         return REFERENCE
 
 
+# Counted on every request (so every test goes through the limiter) but never refusing: a test walking
+# every route would otherwise run out of the customer's 60 a minute. The limits have tests of their own.
+ROOMY_LIMITS = RequestLimits(per_ip=Limit(100_000, 60), per_user=Limit(100_000, 60), service=Limit(100_000, 60))
+
+
 def settings_for(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'ready.sqlite3'}", secret_key="s" * 40,
-                    outbox_dir=tmp_path / "outbox")  # fmt: skip
+                    outbox_dir=tmp_path / "outbox", request_limits=ROOMY_LIMITS)  # fmt: skip
 
 
 @pytest.fixture
