@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from application.paging import CursorCodec, cursor_moment, cursor_uuid
 from application.ports import AuditFilter, UnitOfWork
+from application.report_dates import check_report_date
 from domain.errors import InvalidInput
 from domain.jst import at_jst
 from domain.security import AuditEntry
@@ -54,6 +55,8 @@ class ListAuditEntries:
     async def __call__(self, query: AuditQuery) -> AuditPage:
         if not 1 <= query.limit <= MAX_PAGE:
             raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
+        check_report_date("from", query.first)
+        check_report_date("to", query.last)
         if query.first and query.last and query.first > query.last:
             raise InvalidInput("from", f"{query.first} is after to={query.last}")
         before = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from application.ports import Clock, DayActivity, UnitOfWork
+from application.report_dates import check_report_date
 from domain.errors import InvalidInput
 from domain.jst import jst_date
 
@@ -36,6 +37,8 @@ class ShowDailyActivity:
         self._clock = clock
 
     async def __call__(self, query: DailyActivityQuery) -> DailyActivity:
+        check_report_date("from", query.first)
+        check_report_date("to", query.last)
         last = query.last or (jst_date(self._clock.now()) if query.first is None else
                               query.first + timedelta(days=DEFAULT_DAYS - 1))  # fmt: skip
         first = query.first or last - timedelta(days=DEFAULT_DAYS - 1)

@@ -16,8 +16,17 @@ from adapters.in_memory import InMemoryStore
 from application.use_cases.throttle_request import RequestLimits
 from domain.roles import Role
 from entrypoints.http.app import create_app
-from tests.e2e.test_http_support import InMemoryStorage, account_with_role, seed, settings_for, shinjuku_job
+from tests.e2e.test_http_support import (
+    InMemoryStorage,
+    account_with_role,
+    client,
+    seed,
+    settings_for,
+    shinjuku_job,
+    store,
+)
 
+__all__ = ["client", "store"]  # fixtures
 pytestmark = pytest.mark.slow
 EXAMPLES = 20
 UNLIMITED = RequestLimits(per_ip=None, per_user=None, service=None)  # thousands of requests; limits tested apart
@@ -96,3 +105,19 @@ def test_the_document_states_closed_bodies_and_nested_and_optional_constraints(a
     span = preferences["properties"]["availability"]["additionalProperties"]["items"]
     assert (span["minItems"], span["maxItems"], span["items"]["maxLength"]) == (2, 2, 5)
     assert schemas["ApiKeyIn"]["properties"]["expiresAt"]["oneOf"][0]["format"] == "date-time"  # Litestar's own
+
+
+@pytest.mark.parametrize("route", ["/api/v1/admin/analytics/daily", "/api/v1/admin/audit"])
+@pytest.mark.parametrize(("query", "field"), [("to=0001-01-01", "to"), ("from=9999-12-31", "from")])
+def test_dates_at_the_ends_of_the_calendar_are_422_not_500(
+    client: TestClient,  # type: ignore[type-arg]
+    store: InMemoryStore,
+    route: str,
+    query: str,
+    field: str,
+) -> None:
+    # Found by schemathesis: the day after 9999-12-31, or 30 days before 0001-01-01, is not a date.
+    headers = account_with_role(client, store, Role.SUPER_ADMIN)
+    response = client.get(f"{route}?{query}", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
