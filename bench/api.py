@@ -1,0 +1,193 @@
+"""HTTP API throughput: a product route against a bare Litestar route, both served by uvicorn on this machine.
+
+    .venv/bin/python bench/api.py [--seconds 10] [--connections 32] [--redis redis://127.0.0.1:6379/15]
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+
+Needs `wrk` (Debian: `apt-get install wrk`) as the load generator.
+
+1. A demo database (`mailscore demo --users 200 --jobs 1000`): a SQLite file in a throwaway folder, or with
+   `--postgres ADMIN_URL` a throwaway PostgreSQL database created next to it and dropped at the end.
+2. `mailscore serve` (1 uvicorn worker) on it; a user registers and logs in; the product route is
+   `GET /api/v1/jobs/{id}` with the bearer token: guard (JWT), the rate limits (raised so they never refuse,
+   but counted), dishka request scope, the database read, msgspec encoding, Prometheus metrics.
+   With `--redis` the server uses Redis (shared rate-limit counts: one Lua call a request).
+3. The reference: `bench/api_reference.py`, a bare Litestar app with one route doing the same I/O (one
+   primary-key read of that job row from the same database, raw SQL on a held aiosqlite connection; with
+   `--redis` one Redis GET too) and answering bytes of the product answer's size, served by uvicorn with
+   the same options. So the ratio is what our stack costs on top of the work itself.
+4. wrk against each in turn (same threads, connections, duration; a short warm-up first); requests/s and
+   latency p50/p99 for both, and last `ratio=<product requests/s / reference requests/s>`.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+NO_LIMIT = "100000000/minute"  # counted, never refusing
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped at start-up (exit {server.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"no answer from {url} within {timeout} s")
+
+
+def call(url: str, body: dict[str, object] | None = None, headers: dict[str, str] | None = None) -> bytes:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return bytes(answer.read())
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    """Requests/s and latency percentiles (ms) from one wrk run; non-2xx answers abort the benchmark."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"{url} answered errors under load:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": _latency_ms(out, "50%"), "p99": _latency_ms(out, "99%")}
+
+
+def _latency_ms(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--redis", help="Redis URL for both servers (a database you may write to)")
+    parser.add_argument("--postgres", help="a PostgreSQL URL with the right to create and drop databases")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="mailscore-bench-api-"))
+    name = f"mailscore_bench_api_{os.getpid()}"
+    try:
+        if options.postgres:
+            admin(options.postgres, f'CREATE DATABASE "{name}"')
+            database = urlunsplit(urlsplit(options.postgres)._replace(path=f"/{name}"))
+        else:
+            database = f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}"
+        run(options, work, database)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if options.postgres:
+            admin(options.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def admin(url: str, statement: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def execute() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute())
+
+
+def run(options: argparse.Namespace, work: Path, database: str) -> None:
+    env = {**os.environ, "MAILSCORE_DATABASE_URL": database, "MAILSCORE_SECRET_KEY": "b" * 48,
+           "MAILSCORE_OUTBOX_DIR": str(work / "outbox"), "MAILSCORE_RATE_LIMIT_IP": NO_LIMIT,
+           "MAILSCORE_RATE_LIMIT_USER": NO_LIMIT, "MAILSCORE_RATE_LIMIT_GLOBAL": NO_LIMIT}  # fmt: skip
+    if options.redis:
+        env |= {"MAILSCORE_REDIS_URL": options.redis, "MAILSCORE_REDIS_PREFIX": f"mailscore-bench-{os.getpid()}:",
+                "MAILSCORE_BENCH_REDIS_URL": options.redis}  # fmt: skip
+    subprocess.run([VENV_BIN / "mailscore", "demo", "--users", "200", "--jobs", "1000", "--database", database,
+                    "--outbox", str(work / "outbox")], cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start([str(VENV_BIN / "mailscore"), "serve", "--port", str(port)], env, work / "serve.log")
+    try:
+        wait_until_up(f"{base}/health", server)
+        call(f"{base}/api/v1/auth/register", {"email": "bench@example.jp", "password": "bench password 1"})
+        session = json.loads(call(f"{base}/api/v1/auth/login", {"email": "bench@example.jp",
+                                                                   "password": "bench password 1"}))  # fmt: skip
+        bearer = {"Authorization": f"Bearer {session['accessToken']}"}
+        page = json.loads(call(f"{base}/api/v1/jobs?limit=1", headers=bearer))
+        job_id = str(page["items"][0]["id"])
+        product_url = f"{base}/api/v1/jobs/{job_id}"
+        size = len(call(product_url, headers=bearer))
+        wrk(product_url, 2, options.connections, bearer)  # warm-up
+        product = wrk(product_url, options.seconds, options.connections, bearer)
+    finally:
+        stop(server)
+
+    reference_database = database if options.postgres else str(work / "bench.sqlite3")
+    env |= {"MAILSCORE_BENCH_PAYLOAD_BYTES": str(size), "MAILSCORE_BENCH_DATABASE": reference_database,
+            "MAILSCORE_BENCH_JOB_ID": job_id}  # fmt: skip
+    port = free_port()
+    reference_url = f"http://127.0.0.1:{port}/reference"
+    # The same uvicorn options as `mailscore serve` (entrypoints/commands.py): one worker, info log level.
+    reference_server = start([str(VENV_BIN / "uvicorn"), "bench.api_reference:create_app", "--factory",
+                              "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "info",
+                              "--no-proxy-headers"], env, work / "reference.log")  # fmt: skip
+    try:
+        wait_until_up(reference_url, reference_server)
+        if len(call(reference_url)) != size:
+            raise SystemExit("the reference answer is not the product's size")
+        wrk(reference_url, 2, options.connections, {})
+        reference = wrk(reference_url, options.seconds, options.connections, {})
+    finally:
+        stop(reference_server)
+
+    store = "Redis" if options.redis else "in-process"
+    engine = "PostgreSQL" if options.postgres else "SQLite"
+    print(f"answer size: {size} bytes; wrk -t1 -c{options.connections} -d{options.seconds}s; database: {engine}; "
+          f"rate-limit counts: {store}")
+    rows = (("product   GET /api/v1/jobs/{id}", product), ("reference bare Litestar + row read", reference))
+    for name, figures in rows:
+        print(f"{name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.2f} ms, p99 {figures['p99']:.2f} ms")
+    print(f"ratio={product['rps'] / reference['rps']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
