@@ -15,6 +15,8 @@ Needs `wrk` (Debian: `apt-get install wrk`) as the load generator.
    primary-key read of that job row from the same database, raw SQL on a held aiosqlite connection; with
    `--redis` one Redis GET too) and answering bytes of the product answer's size, served by uvicorn with
    the same options. So the ratio is what our stack costs on top of the work itself.
+   With `--route ping` the product route is `GET /api/v1/admin/ping` (an admin's token: auth, rate limits,
+   DI, metrics, no storage) and the reference reads nothing: what our HTTP stack costs around a cached read.
 4. wrk against each in turn (same threads, connections, duration; a short warm-up first); requests/s and
    latency p50/p99 for both, and last `ratio=<product requests/s / reference requests/s>`.
 """
@@ -98,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--route", choices=("job", "ping"), default="job",
+                        help="job: GET /api/v1/jobs/{id} (a database read); ping: GET /api/v1/admin/ping (no storage)")
     parser.add_argument("--redis", help="Redis URL for both servers (a database you may write to)")
     parser.add_argument("--postgres", help="a PostgreSQL URL with the right to create and drop databases")
     options = parser.parse_args()
@@ -149,12 +153,15 @@ def run(options: argparse.Namespace, work: Path, database: str) -> None:
     try:
         wait_until_up(f"{base}/health", server)
         call(f"{base}/api/v1/auth/register", {"email": "bench@example.jp", "password": "bench password 1"})
+        if options.route == "ping":  # an admin route: the account becomes an admin before logging in
+            subprocess.run([VENV_BIN / "mailscore", "users", "grant", "bench@example.jp", "admin"], cwd=ROOT,
+                           env=env, check=True, capture_output=True)  # fmt: skip
         session = json.loads(call(f"{base}/api/v1/auth/login", {"email": "bench@example.jp",
                                                                    "password": "bench password 1"}))  # fmt: skip
         bearer = {"Authorization": f"Bearer {session['accessToken']}"}
         page = json.loads(call(f"{base}/api/v1/jobs?limit=1", headers=bearer))
         job_id = str(page["items"][0]["id"])
-        product_url = f"{base}/api/v1/jobs/{job_id}"
+        product_url = f"{base}/api/v1/jobs/{job_id}" if options.route == "job" else f"{base}/api/v1/admin/ping"
         size = len(call(product_url, headers=bearer))
         wrk(product_url, 2, options.connections, bearer)  # warm-up
         product = wrk(product_url, options.seconds, options.connections, bearer)
@@ -163,7 +170,7 @@ def run(options: argparse.Namespace, work: Path, database: str) -> None:
 
     reference_database = database if options.postgres else str(work / "bench.sqlite3")
     env |= {"MAILSCORE_BENCH_PAYLOAD_BYTES": str(size), "MAILSCORE_BENCH_DATABASE": reference_database,
-            "MAILSCORE_BENCH_JOB_ID": job_id}  # fmt: skip
+            "MAILSCORE_BENCH_JOB_ID": job_id, "MAILSCORE_BENCH_READ_ROW": "1" if options.route == "job" else "0"}
     port = free_port()
     reference_url = f"http://127.0.0.1:{port}/reference"
     # The same uvicorn options as `mailscore serve` (entrypoints/commands.py): one worker, info log level.
@@ -183,7 +190,9 @@ def run(options: argparse.Namespace, work: Path, database: str) -> None:
     engine = "PostgreSQL" if options.postgres else "SQLite"
     print(f"answer size: {size} bytes; wrk -t1 -c{options.connections} -d{options.seconds}s; database: {engine}; "
           f"rate-limit counts: {store}")
-    rows = (("product   GET /api/v1/jobs/{id}", product), ("reference bare Litestar + row read", reference))
+    job = options.route == "job"
+    route, work_done = ("GET /api/v1/jobs/{id}", " + row read") if job else ("GET /api/v1/admin/ping", "")
+    rows = ((f"product   {route}", product), (f"reference bare Litestar{work_done}", reference))
     for name, figures in rows:
         print(f"{name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.2f} ms, p99 {figures['p99']:.2f} ms")
     print(f"ratio={product['rps'] / reference['rps']:.2f}")

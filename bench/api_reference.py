@@ -3,7 +3,7 @@
 Per request: one primary-key read of a job row from the same database (raw SQL: one aiosqlite connection
 held open for SQLite, an asyncpg pool for PostgreSQL), and with MAILSCORE_BENCH_REDIS_URL set one Redis GET
 as well (the product's rate-limit round trip); the answer is bytes of the product answer's size. No
-middleware, DI, ORM, auth or metrics.
+middleware, DI, ORM, auth or metrics. MAILSCORE_BENCH_READ_ROW=0 skips the row read (for `--route ping`).
 Started by uvicorn with the same options as `mailscore serve`: `uvicorn bench.api_reference:create_app --factory`.
 """
 
@@ -30,6 +30,7 @@ def create_app() -> Litestar:
     job_id = uuid.UUID(os.environ["MAILSCORE_BENCH_JOB_ID"])
     database = os.environ["MAILSCORE_BENCH_DATABASE"]  # a SQLite path, or a postgresql:// URL for asyncpg
     redis_url = os.environ.get("MAILSCORE_BENCH_REDIS_URL")
+    read_row = os.environ.get("MAILSCORE_BENCH_READ_ROW", "1") == "1"
     payload = (b'{"pad":"' + b"x" * max(0, size - 10) + b'"}')[:size]
     held: dict[str, Any] = {}
 
@@ -56,7 +57,7 @@ def create_app() -> Litestar:
 
     @get("/reference", media_type="application/json")
     async def reference() -> Response[bytes]:
-        if await held["read"]() is None:
+        if read_row and await held["read"]() is None:
             raise LookupError(job_id)
         if redis_url:
             await held["redis"].get(PAYLOAD_KEY)
