@@ -2,7 +2,8 @@
 
 Per request: one primary-key read of a job row from the same database (raw SQL: one aiosqlite connection
 held open for SQLite, an asyncpg pool for PostgreSQL), and with MAILSCORE_BENCH_REDIS_URL set one Redis GET
-as well (the product's rate-limit round trip); the answer is bytes of the product answer's size. No
+of those bytes as well (the product's rate-limit round trip; for `--route matches` the issue's reference:
+one Redis GET of the answer); the answer is bytes of the product answer's size. No
 middleware, DI, ORM, auth or metrics. MAILSCORE_BENCH_READ_ROW=0 skips the row read (for `--route ping`).
 Started by uvicorn with the same options as `mailscore serve`: `uvicorn bench.api_reference:create_app --factory`.
 """
@@ -49,7 +50,7 @@ def create_app() -> Litestar:
             from redis.asyncio import Redis
 
             held["redis"] = Redis.from_url(redis_url)
-            await held["redis"].set(PAYLOAD_KEY, b"1")
+            await held["redis"].set(PAYLOAD_KEY, payload)
         yield
         await held["db"].close()
         if redis_url:
@@ -59,8 +60,7 @@ def create_app() -> Litestar:
     async def reference() -> Response[bytes]:
         if read_row and await held["read"]() is None:
             raise LookupError(job_id)
-        if redis_url:
-            await held["redis"].get(PAYLOAD_KEY)
-        return Response(payload, media_type="application/json")
+        body = await held["redis"].get(PAYLOAD_KEY) if redis_url else payload
+        return Response(body, media_type="application/json")
 
     return Litestar([reference], lifespan=[lifespan])
