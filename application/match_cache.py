@@ -14,8 +14,9 @@ Keys (the Cache port adds its own prefix):
 import json
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from application.ports import Cache
 from domain.jst import as_utc
@@ -27,6 +28,7 @@ GLOBAL_GENERATION = "matches:gen"
 class MatchCacheSettings:
     current_ttl: int = 300  # the sketch's api_responses lifetime
     snapshot_ttl: int = 3600  # the sketch's user_sessions lifetime: how long a cursor keeps working
+    decoded_in_process: int = 256  # snapshots kept decoded in this process (about 100 kB each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ class MatchCache:
     def __init__(self, cache: Cache, settings: MatchCacheSettings) -> None:
         self._cache = cache
         self._settings = settings
+        # Decoded snapshots by id. A snapshot never changes once kept, so a copy decoded here stays right
+        # for its whole lifetime; invalidation moves the current *key*, which is always read from the cache.
+        self._decoded: OrderedDict[str, MatchSnapshot] = OrderedDict()
 
     async def user_changed(self, user_id: uuid.UUID) -> None:
         await self._cache.incr(f"matches:gen:{user_id}")
@@ -102,20 +107,37 @@ class MatchCache:
     async def jobs_changed(self) -> None:
         await self._cache.incr(GLOBAL_GENERATION)
 
-    async def current(self, user_id: uuid.UUID) -> tuple[str, MatchSnapshot | None]:
+    async def current(self, user_id: uuid.UUID, now: datetime) -> tuple[str, MatchSnapshot | None]:
         """The key the user's current snapshot lives under now, and the snapshot if there is one. Read
         before ranking and give the key to `keep`: a change while ranking then leaves the result stale."""
         key = await self._current_key(user_id)
         snapshot_id = await self._cache.get(key)
-        return key, None if snapshot_id is None else await self.snapshot(snapshot_id.decode())
+        return key, None if snapshot_id is None else await self.snapshot(snapshot_id.decode(), now)
 
-    async def snapshot(self, snapshot_id: str) -> MatchSnapshot | None:
+    async def snapshot(self, snapshot_id: str, now: datetime) -> MatchSnapshot | None:
+        """A kept snapshot by id, until `snapshot_ttl` after it was made."""
+        found = self._decoded.get(snapshot_id)
+        if found is not None:
+            if as_utc(found.made_at) + timedelta(seconds=self._settings.snapshot_ttl) > as_utc(now):
+                self._decoded.move_to_end(snapshot_id)
+                return found
+            del self._decoded[snapshot_id]
         data = await self._cache.get(f"matches:snap:{snapshot_id}")
-        return None if data is None else MatchSnapshot.decode(data)
+        if data is None:
+            return None
+        found = MatchSnapshot.decode(data)
+        self._remember(found)
+        return found
+
+    def _remember(self, snapshot: MatchSnapshot) -> None:
+        self._decoded[snapshot.id] = snapshot
+        while len(self._decoded) > self._settings.decoded_in_process:
+            self._decoded.popitem(last=False)
 
     async def keep(self, current_key: str, snapshot: MatchSnapshot, now: datetime) -> None:
         """Store the snapshot and make it current under the key `current` gave (until it goes stale)."""
         await self._cache.set(f"matches:snap:{snapshot.id}", snapshot.encode(), self._settings.snapshot_ttl)
+        self._remember(snapshot)
         ttl = self._settings.current_ttl
         expiries = [as_utc(i.expires_at) for i in snapshot.items if i.expires_at is not None]
         if expiries:  # a listed job's expiry ends the snapshot's time as the current one

@@ -66,7 +66,7 @@ class ListMatches:
         return MatchPage(items, snapshot.eligible, self._cursors.encode(CURSOR_LISTING, payload) if more else None)
 
     async def _current(self, user_id: uuid.UUID) -> MatchSnapshot:
-        key, snapshot = await self._matches.current(user_id)
+        key, snapshot = await self._matches.current(user_id, self._clock.now())
         if snapshot is not None:
             self._stats.hit(CACHE_NAME)
             return snapshot
@@ -98,7 +98,7 @@ class ListMatches:
         payload = self._cursors.decode(CURSOR_LISTING, cursor)
         if payload.get("u") != str(user_id):
             raise InvalidInput("cursor", "this cursor belongs to another listing; start again without one")
-        snapshot = await self._matches.snapshot(payload.get("s", ""))
+        snapshot = await self._matches.snapshot(payload.get("s", ""), self._clock.now())
         offset = cursor_int(payload, "o")
         if snapshot is None:
             raise InvalidInput("cursor", "these results have expired; start again without a cursor")

@@ -38,38 +38,50 @@ async def shared_cache(request: pytest.FixtureRequest) -> object:
 async def test_two_processes_share_snapshots_and_invalidations(shared_cache: Cache) -> None:
     one, two = MatchCache(shared_cache, MatchCacheSettings()), MatchCache(shared_cache, MatchCacheSettings())
     user = uuid.uuid4()
-    key, found = await one.current(user)
+    key, found = await one.current(user, datetime.now(UTC))
     assert found is None
     kept = snapshot_for(user)
     await one.keep(key, kept, datetime.now(UTC))
-    _, seen = await two.current(user)
-    assert seen == kept  # the whole snapshot survives the round trip
+    _, seen = await two.current(user, datetime.now(UTC))
+    assert seen == kept  # the whole snapshot survives the round trip (two decoded it: one kept it)
+    assert seen is not kept
     await two.user_changed(user)
-    assert (await one.current(user))[1] is None
-    assert await one.snapshot(kept.id) == kept  # cursors over it keep working
+    assert (await one.current(user, datetime.now(UTC)))[1] is None
+    assert await one.snapshot(kept.id, datetime.now(UTC)) == kept  # cursors over it keep working
 
-    key, _ = await one.current(user)
+    key, _ = await one.current(user, datetime.now(UTC))
     await one.keep(key, snapshot_for(user), datetime.now(UTC))
     other = uuid.uuid4()
-    key, _ = await one.current(other)
+    key, _ = await one.current(other, datetime.now(UTC))
     await one.keep(key, snapshot_for(other), datetime.now(UTC))
     await two.jobs_changed()
-    assert (await one.current(user))[1] is None
-    assert (await one.current(other))[1] is None
+    assert (await one.current(user, datetime.now(UTC)))[1] is None
+    assert (await one.current(other, datetime.now(UTC)))[1] is None
 
 
 async def test_a_change_while_ranking_leaves_the_result_stale(shared_cache: Cache) -> None:
     cache = MatchCache(shared_cache, MatchCacheSettings())
     user = uuid.uuid4()
-    key, _ = await cache.current(user)
+    key, _ = await cache.current(user, datetime.now(UTC))
     await cache.user_changed(user)  # arrives while the ranking is computed
     await cache.keep(key, snapshot_for(user), datetime.now(UTC))
-    assert (await cache.current(user))[1] is None
+    assert (await cache.current(user, datetime.now(UTC)))[1] is None
 
 
 async def test_the_first_expiry_among_listed_jobs_ends_the_current_snapshot(shared_cache: Cache) -> None:
     cache = MatchCache(shared_cache, MatchCacheSettings())
     user = uuid.uuid4()
-    key, _ = await cache.current(user)
+    key, _ = await cache.current(user, datetime.now(UTC))
     await cache.keep(key, snapshot_for(user, expires_in=timedelta(milliseconds=500)), datetime.now(UTC))
-    assert (await cache.current(user))[1] is None  # under a second left: not kept as current at all
+    assert (await cache.current(user, datetime.now(UTC)))[1] is None  # under a second left: not kept as current at all
+
+
+async def test_a_snapshot_decoded_in_process_ends_with_its_lifetime(shared_cache: Cache) -> None:
+    cache = MatchCache(shared_cache, MatchCacheSettings(snapshot_ttl=60))
+    user = uuid.uuid4()
+    key, _ = await cache.current(user, NOW)
+    kept = snapshot_for(user)  # made at NOW
+    await cache.keep(key, kept, NOW)
+    assert await cache.snapshot(kept.id, NOW + timedelta(seconds=59)) is kept  # decoded once, reused
+    assert await cache.snapshot(kept.id, NOW + timedelta(seconds=60)) == kept  # from the shared cache again
+    assert await MatchCache(shared_cache, MatchCacheSettings()).snapshot("never-kept", NOW) is None
