@@ -5,15 +5,21 @@ Rules:
 - The command names its actor (`command.actor`); the entry says who (`actor`, `actor_id`), what
   (`action`, target type and id, details from `describe`), and when (the clock, UTC).
 - Only an action that succeeded is recorded; an error leaves no entry, and so does a call `describe`
-  says changed nothing (None), e.g. revoking a key that was revoked already. The entry is written by the same
-  unit of work right after the action commits (a crash in between loses the entry, never the action's
-  outcome or a record of something that did not happen).
+  says changed nothing (None), e.g. revoking a key that was revoked already.
+- The entry is part of the action's own transaction: while an audited call runs, its use-case sees a unit of
+  work whose `commit()` only asks for the commit; the one real commit happens after `describe` has named the
+  target and the entry is added. A crash commits both or neither. So an audited use-case works in one
+  transaction (it may enter `async with` more than once; it is the same transaction) and must not act
+  outside it after committing (e.g. start background work): such a step goes in a use-case that calls the
+  audited one and is marked `@audited_through(...)`.
 """
 
+import copy
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from types import TracebackType
+from typing import Any, Protocol, TypeVar, cast
 
 from application.ports import Clock, UnitOfWork
 from domain.security import AuditEntry
@@ -61,18 +67,25 @@ def audited(action: str, describe: Callable[[Any, Any], AuditTarget | None]) -> 
         inner: Callable[[Any, Any], Awaitable[Any]] = cls.__call__
 
         async def __call__(self: _Audited, command: Any) -> Any:
-            result = await inner(self, command)
-            actor: Actor = command.actor
-            target = describe(command, result)
-            if target is None:
-                return result
-            entry = AuditEntry(
-                actor_id=actor.user_id, actor=actor.label, action=action, target_type=target.target_type,
-                target_id=target.target_id, at=self._clock.now(), details=target.details,
-            )  # fmt: skip
-            async with self._uow as uow:
-                await uow.audit.add(entry)
-                await uow.commit()
+            uow = _OneCommit(self._uow)
+            inside = copy.copy(self)  # the instance may be shared; only this call sees the deferred commit
+            inside._uow = cast(UnitOfWork, uow)  # it delegates the repositories to the real one
+            try:
+                result = await inner(inside, command)
+                target = describe(command, result)
+                if target is not None:
+                    actor: Actor = command.actor
+                    entry = AuditEntry(
+                        actor_id=actor.user_id, actor=actor.label, action=action, target_type=target.target_type,
+                        target_id=target.target_id, at=self._clock.now(), details=target.details,
+                    )  # fmt: skip
+                    await uow.open()
+                    await uow.audit.add(entry)
+                    await uow.commit()
+                await uow.finish()
+            except BaseException as error:
+                await uow.abandon(error)
+                raise
             return result
 
         __call__.__doc__ = getattr(inner, "__doc__", None)
@@ -81,6 +94,70 @@ def audited(action: str, describe: Callable[[Any, Any], AuditTarget | None]) -> 
         return cls
 
     return decorate
+
+
+def audited_through(inner: type) -> Callable[[type[U]], type[U]]:
+    """Marks a use-case whose change is the audited use-case `inner` it calls (and what it does after that
+    commit is not a change of its own to record), so it records `inner`'s action."""
+
+    def decorate(cls: type[U]) -> type[U]:
+        action = audit_action_of(inner)
+        if action is None:
+            raise TypeError(f"{inner.__name__} is not audited")
+        setattr(cls, AUDIT_ACTION, action)
+        return cls
+
+    return decorate
+
+
+class _OneCommit:
+    """The use-case's unit of work during an audited call: every `async with` shares one transaction of the
+    real unit of work, `commit()` only asks for the commit, and the decorator commits once at the end (after
+    adding the entry). Leaving a block on an error rolls the whole transaction back at once."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._open = False
+        self._wanted = False
+
+    def __getattr__(self, name: str) -> Any:  # the repositories of the open transaction
+        return getattr(self._uow, name)
+
+    async def open(self) -> None:
+        if not self._open:
+            await self._uow.__aenter__()
+            self._open, self._wanted = True, False
+
+    async def __aenter__(self) -> "_OneCommit":
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            await self.abandon(exc)
+
+    async def commit(self) -> None:
+        self._wanted = True
+
+    async def rollback(self) -> None:
+        await self._uow.rollback()
+        self._wanted = False
+
+    async def finish(self) -> None:
+        """Commit what the use-case asked to commit (and the entry), and close the transaction."""
+        if not self._open:
+            return
+        if self._wanted:
+            await self._uow.commit()
+        self._open = False
+        await self._uow.__aexit__(None, None, None)
+
+    async def abandon(self, error: BaseException) -> None:
+        if self._open:
+            self._open = False
+            await self._uow.__aexit__(type(error), error, error.__traceback__)
 
 
 def audit_action_of(use_case: type) -> str | None:
