@@ -10,8 +10,10 @@ Rules:
   work whose `commit()` only asks for the commit; the one real commit happens after `describe` has named the
   target and the entry is added. A crash commits both or neither. So an audited use-case works in one
   transaction (it may enter `async with` more than once; it is the same transaction) and must not act
-  outside it after committing (e.g. start background work): such a step goes in a use-case that calls the
-  audited one and is marked `@audited_through(...)`.
+  outside it after committing inside `__call__`: a step that must follow the commit (e.g. telling a cache
+  what changed) goes in the use-case's `async after_commit(command, result)`, which the decorator awaits
+  once the commit the use-case asked for is done; a step whose outcome is part of the result (e.g. starting
+  background work) goes in a use-case that calls the audited one, marked `@audited_through(...)`.
 """
 
 import copy
@@ -82,10 +84,13 @@ def audited(action: str, describe: Callable[[Any, Any], AuditTarget | None]) -> 
                     await uow.open()
                     await uow.audit.add(entry)
                     await uow.commit()
-                await uow.finish()
+                committed = await uow.finish()
             except BaseException as error:
                 await uow.abandon(error)
                 raise
+            after_commit = getattr(inside, "after_commit", None)
+            if committed and after_commit is not None:
+                await after_commit(command, result)
             return result
 
         __call__.__doc__ = getattr(inner, "__doc__", None)
@@ -145,14 +150,17 @@ class _OneCommit:
         await self._uow.rollback()
         self._wanted = False
 
-    async def finish(self) -> None:
-        """Commit what the use-case asked to commit (and the entry), and close the transaction."""
+    async def finish(self) -> bool:
+        """Commit what the use-case asked to commit (and the entry) and close the transaction; True when it
+        committed."""
         if not self._open:
-            return
-        if self._wanted:
+            return False
+        committed = self._wanted
+        if committed:
             await self._uow.commit()
         self._open = False
         await self._uow.__aexit__(None, None, None)
+        return committed
 
     async def abandon(self, error: BaseException) -> None:
         if self._open:

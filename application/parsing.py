@@ -334,9 +334,9 @@ class RowReader:
         return [f for f in found if f] or None
 
 
-def apply_changes(entity: object, fields: dict[str, object]) -> bool:
-    """Set the fields that differ (datetimes compared in UTC, as storage may hand back naive UTC)."""
-    changed = False
+def changed_fields(entity: object, fields: dict[str, object]) -> list[str]:
+    """The fields whose value differs (datetimes compared in UTC, as storage may hand back naive UTC)."""
+    names = []
     for name, value in fields.items():
         current = getattr(entity, name)
         if isinstance(current, datetime) and isinstance(value, datetime):
@@ -344,6 +344,13 @@ def apply_changes(entity: object, fields: dict[str, object]) -> bool:
         else:
             same = current == value
         if not same:
-            setattr(entity, name, value)
-            changed = True
-    return changed
+            names.append(name)
+    return names
+
+
+def apply_changes(entity: object, fields: dict[str, object]) -> bool:
+    """Set the fields that differ (see changed_fields); True when any did."""
+    names = changed_fields(entity, fields)
+    for name in names:
+        setattr(entity, name, fields[name])
+    return bool(names)

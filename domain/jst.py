@@ -1,6 +1,7 @@
 """Japan time: what a person reads or sets is in JST; storage is UTC."""
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import overload
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -27,3 +28,12 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+@overload
+def as_jst(moment: datetime) -> datetime: ...
+@overload
+def as_jst(moment: None) -> None: ...
+def as_jst(moment: datetime | None) -> datetime | None:
+    """The moment as a person in Japan reads it (stored naive values are UTC); None stays None."""
+    return None if moment is None else as_utc(moment).astimezone(JST)

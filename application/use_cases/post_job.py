@@ -4,15 +4,18 @@ Rules: the caller's account must exist; an employer posts for its own company (a
 cannot post; naming another company is PermissionDenied); an admin names the company (`company_id`) unless
 its own account has one. Title, job type, hourly wage and a place are required; the draft rules are in
 application/job_drafts.py, and the wage must be at least the legal minimum in force for the prefecture
-today (JST). The job is open from now, and recorded with its company and the posting account.
+today (JST). The job is open from now, and recorded with its company and the posting account. An admin's
+posting is audited as `job.post` (as EditJob).
 """
 
 import uuid
 from dataclasses import dataclass
 
+from application.auditing import Actor, AuditTarget, audited
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft, check_wage, draft_fields
 from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.use_cases.edit_job import admin_job_target
 from domain.company import Company
 from domain.errors import InvalidInput, NotFound
 from domain.job import Job
@@ -29,7 +32,16 @@ class PostJobCommand:
     draft: JobDraft
     company_id: uuid.UUID | None = None
 
+    @property
+    def actor(self) -> Actor:
+        return Actor.user(self.actor_id)
 
+
+def _describe(command: PostJobCommand, job: Job) -> AuditTarget | None:
+    return admin_job_target(command.actor_role, job, {"title": job.title})
+
+
+@audited("job.post", _describe)
 class PostJob:
     def __init__(
         self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
@@ -58,8 +70,10 @@ class PostJob:
             )  # fmt: skip
             await uow.jobs.add(job)
             await uow.commit()
-        await self._matches.jobs_changed()
         return job
+
+    async def after_commit(self, command: PostJobCommand, job: Job) -> None:
+        await self._matches.jobs_changed()
 
     async def _company(self, uow: UnitOfWork, command: PostJobCommand) -> Company:
         actor = await uow.users.get(command.actor_id)

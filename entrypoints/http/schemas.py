@@ -216,11 +216,18 @@ class PingOut(Schema):
 Permission = Annotated[str, msgspec.Meta(max_length=50, examples=["read:jobs"])]
 
 
+AwareDateTime = Annotated[
+    datetime, msgspec.Meta(tz=True, examples=["2027-03-31T23:59:59+09:00"], description="with an offset, e.g. +09:00")
+]
+
+
 class ApiKeyIn(Schema):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["求人サイト連携パートナー"])]
     permissions: Annotated[list[Permission], msgspec.Meta(min_length=1, max_length=30)]
     rate_limit_per_hour: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
-    expires_at: datetime | None = None
+    # An offset is required: a time without one is refused (400 naming expiresAt) rather than guessed at, as
+    # UTC would be 9 hours off for an admin typing Japan time. Answers give it back in JST.
+    expires_at: AwareDateTime | None = None
 
 
 class ApiKeyOut(Schema):
@@ -229,8 +236,8 @@ class ApiKeyOut(Schema):
     permissions: list[str]
     rate_limit_per_hour: int
     is_active: bool
-    created_at: datetime | None
-    expires_at: datetime | None
+    created_at: datetime | None  # JST
+    expires_at: datetime | None  # JST
 
 
 class ApiKeyCreatedOut(Schema):

@@ -8,6 +8,7 @@ from litestar.testing import TestClient
 
 from adapters.in_memory import InMemoryStore
 from application.api_keys import api_key_hash
+from domain.jst import JST
 from domain.roles import Role
 from tests.e2e.test_http_support import account_with_role, client, seed, shinjuku_job, store
 
@@ -127,3 +128,22 @@ def test_what_a_key_may_hold_is_checked_and_each_refusal_names_the_field(
     # A super admin holds manage:admins, so may give it to a key.
     super_admin = account_with_role(client, store, Role.SUPER_ADMIN)
     assert create_key(client, super_admin, permissions=["manage:admins"])["key"]["permissions"] == ["manage:admins"]  # type: ignore[index]
+
+
+def test_an_expiry_needs_an_offset_and_times_come_back_in_jst(client: TestClient, store: InMemoryStore) -> None:  # type: ignore[type-arg]
+    admin = account_with_role(client, store, Role.ADMIN)
+    naive = (datetime.now(JST) + timedelta(days=30)).replace(tzinfo=None, microsecond=0)
+    body = {"name": "partner", "permissions": ["read:jobs"], "expiresAt": naive.isoformat()}
+    response = client.post(KEYS, headers=admin, json=body)
+    assert response.status_code == 400, response.text  # not read as UTC, 9 hours off for someone in Japan
+    assert response.json()["errors"][0]["field"] == "expiresAt"
+    assert store.api_keys == {}
+
+    created = create_key(client, admin, permissions=["read:jobs"], expiresAt=naive.replace(tzinfo=JST).isoformat())
+    key = created["key"]
+    stored = store.api_keys[uuid.UUID(str(key["id"]))]  # type: ignore[index]
+    assert stored.expires_at == naive.replace(tzinfo=JST)  # the instant the admin meant
+    assert str(key["expiresAt"]) == naive.isoformat() + "+09:00"  # type: ignore[index]
+    assert str(key["createdAt"]).endswith("+09:00")  # type: ignore[index]
+    [listed] = client.get(KEYS, headers=admin).json()
+    assert listed["expiresAt"] == naive.isoformat() + "+09:00"

@@ -121,3 +121,29 @@ def test_bad_postings_name_the_field(client: TestClient, store: InMemoryStore) -
         response = client.post("/api/v1/jobs", json=body, headers=sato)
         assert response.status_code == status, (body, response.text)
         assert response.json()["errors"][0]["field"] == field, response.json()
+
+
+def test_an_admins_post_edit_and_close_are_audited_an_employers_own_are_not(
+    client: TestClient, store: InMemoryStore  # type: ignore[type-arg]
+) -> None:
+    sato = employer_of(client, store, "新宿カフェ株式会社")
+    job_id = client.post("/api/v1/jobs", json=CAFE, headers=sato).json()["id"]
+    assert client.patch(f"/api/v1/jobs/{job_id}", json={"hourlyWage": 1350}, headers=sato).status_code == 200
+    assert store.audit == {}  # an employer's work on its own company's postings
+
+    admin = account_with_role(client, store, Role.ADMIN)
+    admin_id = client.get("/api/v1/me", headers=admin).json()["id"]
+    company = store.jobs[uuid.UUID(job_id)].company_id
+    assert client.patch(f"/api/v1/jobs/{job_id}", json={"hourlyWage": 1500, "title": "ホール"},
+                        headers=admin).status_code == 200  # fmt: skip
+    assert client.patch(f"/api/v1/jobs/{job_id}", json={"hourlyWage": 1500}, headers=admin).status_code == 200
+    assert client.delete(f"/api/v1/jobs/{job_id}", headers=admin).status_code == 204
+    assert client.delete(f"/api/v1/jobs/{job_id}", headers=admin).status_code == 204  # closed already
+    posted = client.post("/api/v1/jobs", json={**CAFE, "companyId": str(company)}, headers=admin).json()
+    entries = sorted(store.audit.values(), key=lambda e: e.at)
+    assert [e.action for e in entries] == ["job.edit", "job.close", "job.post"]  # no-ops leave none
+    assert {(e.actor, e.target_type) for e in entries} == {(f"user:{admin_id}", "job")}
+    assert [e.target_id for e in entries] == [job_id, job_id, posted["id"]]
+    assert entries[0].details == {"company_id": str(company), "changed": ["title", "hourly_wage"]}
+    listed = client.get("/api/v1/admin/audit", headers=account_with_role(client, store, Role.SUPER_ADMIN))
+    assert {"job.edit", "job.close", "job.post"} <= {e["action"] for e in listed.json()["items"]}

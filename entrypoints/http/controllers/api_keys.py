@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from application.use_cases.create_api_key import CreateApiKey, CreateApiKeyCommand
 from application.use_cases.list_api_keys import ListApiKeys
 from application.use_cases.revoke_api_key import RevokeApiKey, RevokeApiKeyCommand
+from domain.jst import as_jst
 from domain.security import ApiKey
 from entrypoints.http.auth import Caller, needs
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
@@ -22,7 +23,7 @@ MANAGE = "manage:system"
 def api_key_out(key: ApiKey) -> ApiKeyOut:
     return ApiKeyOut(
         id=key.id, name=key.name, permissions=list(key.permissions), rate_limit_per_hour=key.rate_limit_per_hour,
-        is_active=key.is_active, created_at=key.created_at, expires_at=key.expires_at,
+        is_active=key.is_active, created_at=as_jst(key.created_at), expires_at=as_jst(key.expires_at),
     )  # fmt: skip
 
 
@@ -36,7 +37,8 @@ class ApiKeyController(Controller):
         summary="Create a partner's API key; the secret is in this answer only",
         description="Send the secret as `X-API-Key`. Permissions come from the RBAC table; not those of an own "
         "account (`read:own_profile`, `update:own_profile`, `read:matches`, `update:own_jobs`) nor any the admin "
-        "lacks. `rateLimitPerHour` is the key's own hourly budget.",
+        "lacks. `rateLimitPerHour` is the key's own hourly budget. `expiresAt` needs an offset (`+09:00` for Japan "
+        "time); one without is refused (400). Times in the answer are in JST.",
         responses=problems(*AUTHENTICATED, 422),
         **needs(MANAGE),
     )

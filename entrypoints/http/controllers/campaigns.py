@@ -18,7 +18,7 @@ from application.use_cases.show_campaign import ShowCampaign
 from application.use_cases.show_campaign_run import ShowCampaignRun
 from application.use_cases.start_campaign_run import StartCampaignRun, StartCampaignRunCommand
 from domain.campaign import Campaign, CampaignRun
-from domain.jst import JST, as_utc
+from domain.jst import as_jst
 from entrypoints.http.admin_schemas import (
     CampaignDetailsOut,
     CampaignEditedOut,
@@ -40,22 +40,18 @@ MANAGE = "manage:system"
 CAMPAIGNS_PATH = "/api/v1/admin/campaigns"
 
 
-def _jst(moment: object) -> object:
-    return None if moment is None else as_utc(moment).astimezone(JST)  # type: ignore[arg-type]
-
-
 def campaign_out(c: Campaign) -> CampaignOut:
     return CampaignOut(
         id=c.id, name=c.name, template_type=c.template_type, jobs_per_mail=c.jobs_per_mail,
         per_company_cap=c.per_company_cap, resend_window_days=c.resend_window_days, send_hour_jst=c.send_hour_jst,
         weights=WeightsBody(basic=c.weight_basic, seo=c.weight_seo, personalized=c.weight_personalized),
-        is_active=c.is_active, created_at=_jst(c.created_at),  # type: ignore[arg-type]
+        is_active=c.is_active, created_at=as_jst(c.created_at),
     )  # fmt: skip
 
 
 def run_out(run: CampaignRun) -> RunOut:
-    return RunOut(id=run.id, run_date=run.run_date, status=run.status.value, started_at=_jst(run.started_at),
-                  finished_at=_jst(run.finished_at))  # type: ignore[arg-type]  # fmt: skip
+    return RunOut(id=run.id, run_date=run.run_date, status=run.status.value, started_at=as_jst(run.started_at),
+                  finished_at=as_jst(run.finished_at))  # fmt: skip
 
 
 def _weights(body: WeightsBody) -> tuple[float, float, float]:

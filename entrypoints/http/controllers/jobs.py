@@ -139,7 +139,7 @@ class JobController(Controller):
 
     @patch(
         "/{job_id:uuid}",
-        summary="Edit a posting of the caller's company (admins: any posting)",
+        summary="Edit a posting of the caller's company (admins: any posting, audited)",
         description="Fields left out stay. Another company's posting is 403; the wage rule of POST applies.",
         responses=problems(*AUTHENTICATED, 404, 422),
         **needs("update:own_jobs"),
@@ -152,11 +152,12 @@ class JobController(Controller):
         use_case: FromDishka[EditJob],
     ) -> JobOut:
         async with wire_field_names():
-            return job_out(await use_case(EditJobCommand(caller.user_id, caller.role, job_id, draft_of(data))))
+            edited = await use_case(EditJobCommand(caller.user_id, caller.role, job_id, draft_of(data)))
+        return job_out(edited.job)
 
     @delete(
         "/{job_id:uuid}",
-        summary="Close a posting (kept, not deleted): it leaves search, matches and mails",
+        summary="Close a posting (kept, not deleted): it leaves search, matches and mails (admins: audited)",
         responses=problems(*AUTHENTICATED, 404),
         **needs("update:own_jobs"),
     )
