@@ -1,5 +1,6 @@
 """The Litestar app factory: one dishka container per app, built here and closed in the lifespan."""
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,7 +49,10 @@ class MetricsProvider(Provider):
 
 def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     http_metrics = HttpMetrics()
-    container = make_container(settings, LitestarProvider(), MetricsProvider(http_metrics), *override_providers)
+    # A campaign run started over HTTP plans in a thread of the server: forking a process that serves
+    # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
+    serving = dataclasses.replace(settings, planning_processes=0)
+    container = make_container(serving, LitestarProvider(), MetricsProvider(http_metrics), *override_providers)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

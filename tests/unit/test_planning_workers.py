@@ -208,3 +208,17 @@ async def test_the_container_plans_as_the_settings_say(tmp_path: Path, processes
         assert options.executor.keywords == {"processes": processes}
     else:
         assert options.executor is ThreadPlanning
+
+
+async def test_the_api_servers_container_plans_in_a_thread_and_never_forks_the_server(tmp_path: Path) -> None:
+    from entrypoints.config import Settings
+    from entrypoints.http.app import create_app
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", secret_key="s" * 40,
+                        outbox_dir=tmp_path / "outbox", planning_processes=2)  # fmt: skip
+    container = create_app(settings).state.dishka_container
+    try:
+        options = await container.get(PlanOptions)
+    finally:
+        await container.close()
+    assert options.executor is ThreadPlanning

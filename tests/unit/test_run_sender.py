@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ from adapters.in_memory import InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from application.links import LinkSigner
 from application.mail_sending import RelayUnavailable, RunSender, SendOptions, SendStats
-from application.ports import MailDeliveryError, OutgoingMail
+from application.ports import MailContext, MailDeliveryError, OutgoingMail
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch
 from domain.jst import at_jst, end_of_day_jst
@@ -126,3 +127,28 @@ async def test_a_relay_that_refuses_everything_stops_the_run_with_deliveries_lef
     with pytest.raises(RelayUnavailable, match="3 mails left pending"):
         await sender.send_all(campaign, run, SendStats())
     assert set((await statuses(uow, run, users)).values()) == {("pending", None)}
+
+
+class ThreadNotingComposer(JinjaMailComposer):
+    """Notes the thread each mail is composed on."""
+
+    def __init__(self) -> None:
+        super().__init__("no-reply@mailscore.example.jp", "Mail Score")
+        self.threads: set[int] = set()
+
+    def compose(self, context: MailContext) -> OutgoingMail:
+        self.threads.add(threading.get_ident())
+        return super().compose(context)
+
+
+async def test_mails_are_composed_off_the_event_loop_before_the_batch_is_sent() -> None:
+    uow = InMemoryUnitOfWork()
+    users = [make_user("1500041", f"user{i}") for i in range(3)]
+    campaign, run = await plan(uow, users, [make_job("ホール")])
+    composer, mailer = ThreadNotingComposer(), RecordingMailer()
+    sender = RunSender(uow, composer, mailer, FixedClock(NOW), OPTIONS)
+    await sender.send_all(campaign, run, SendStats())
+    assert composer.threads
+    assert threading.get_ident() not in composer.threads  # the loop stayed free
+    assert len(mailer.sent) == 3
+    assert set((await statuses(uow, run, users)).values()) == {("sent", None)}
