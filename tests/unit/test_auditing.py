@@ -7,14 +7,19 @@ import pytest
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.reference_data.loader import BundledReferenceData
 from application.auditing import Actor
+from application.job_drafts import JobDraft
 from application.ports import LaunchState
 from application.use_cases.create_campaign import CreateCampaign, CreateCampaignCommand
+from application.use_cases.edit_job import EditJob, EditJobCommand
 from application.use_cases.grant_role import GrantRole, GrantRoleCommand
 from application.use_cases.revoke_api_key import RevokeApiKey, RevokeApiKeyCommand
 from application.use_cases.start_campaign_run import StartCampaignRun, StartCampaignRunCommand
+from domain.roles import Role
 from domain.security import ApiKey, AuditEntry
 from domain.user import User
+from tests.unit.test_run_daily_mail import make_job
 
 CLOCK = FixedClock(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
 ADMIN = uuid.uuid4()
@@ -87,3 +92,34 @@ async def test_a_run_is_launched_only_once_it_and_its_entry_are_stored() -> None
     )
     assert started.started_now
     assert seen == [(True, 1)]
+
+
+class SeenAtInvalidation:
+    """A MatchInvalidation that notes the wage stored (committed) when it is told jobs changed."""
+
+    def __init__(self, store: InMemoryStore, job_id: uuid.UUID) -> None:
+        self.store, self.job_id = store, job_id
+        self.seen: list[int] = []
+
+    async def user_changed(self, user_id: uuid.UUID) -> None:
+        raise AssertionError("not a user change")
+
+    async def jobs_changed(self) -> None:
+        self.seen.append(self.store.jobs[self.job_id].hourly_wage)
+
+
+async def test_an_admins_job_edit_tells_the_match_cache_after_its_commit_and_a_no_op_tells_nothing() -> None:
+    store = InMemoryStore()
+    admin = User(id=uuid.uuid4(), email="admin@example.jp", role="admin")
+    job = make_job("ホール", hourly_wage=1300, prefecture_code="13")
+    async with InMemoryUnitOfWork(store) as uow:
+        await uow.users.add(admin)
+        await uow.jobs.add(job)
+        await uow.commit()
+    matches = SeenAtInvalidation(store, job.id)
+    edit = EditJob(InMemoryUnitOfWork(store), BundledReferenceData(), CLOCK, matches)
+    await edit(EditJobCommand(admin.id, Role.ADMIN, job.id, JobDraft(hourly_wage=1500)))
+    await edit(EditJobCommand(admin.id, Role.ADMIN, job.id, JobDraft(hourly_wage=1500)))
+    assert matches.seen == [1500]  # told once, and only once the new wage was stored
+    [entry] = store.audit.values()
+    assert (entry.action, entry.target_id, entry.details["changed"]) == ("job.edit", str(job.id), ["hourly_wage"])
