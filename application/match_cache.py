@@ -15,7 +15,7 @@ import json
 import secrets
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from application.ports import Cache
@@ -59,9 +59,19 @@ class MatchSnapshot:
     made_at: datetime
     eligible: int
     items: tuple[MatchItem, ...]
+    # The first expiry among the items (UTC), None when none expires: before it every item is open.
+    first_expiry: datetime | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        expiries = [as_utc(i.expires_at) for i in self.items if i.expires_at is not None]
+        object.__setattr__(self, "first_expiry", min(expiries) if expiries else None)
+
+    def all_open_at(self, moment: datetime) -> bool:
+        return self.first_expiry is None or self.first_expiry > as_utc(moment)
 
     def encode(self) -> bytes:
         body = asdict(self)
+        del body["first_expiry"]
         return json.dumps(body, default=str, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
@@ -139,13 +149,12 @@ class MatchCache:
         await self._cache.set(f"matches:snap:{snapshot.id}", snapshot.encode(), self._settings.snapshot_ttl)
         self._remember(snapshot)
         ttl = self._settings.current_ttl
-        expiries = [as_utc(i.expires_at) for i in snapshot.items if i.expires_at is not None]
-        if expiries:  # a listed job's expiry ends the snapshot's time as the current one
-            ttl = min(ttl, int((min(expiries) - as_utc(now)).total_seconds()))
+        if snapshot.first_expiry is not None:  # a listed job's expiry ends the snapshot's time as the current one
+            ttl = min(ttl, int((snapshot.first_expiry - as_utc(now)).total_seconds()))
         if ttl >= 1:
             await self._cache.set(current_key, snapshot.id.encode(), ttl)
 
     async def _current_key(self, user_id: uuid.UUID) -> str:
-        generation = await self._cache.get(GLOBAL_GENERATION) or b"0"
-        user_generation = await self._cache.get(f"matches:gen:{user_id}") or b"0"
-        return f"matches:current:{user_id}:{generation.decode()}:{user_generation.decode()}"
+        # Both counters in one round trip (MGET on Redis).
+        generation, user_generation = await self._cache.get_many(GLOBAL_GENERATION, f"matches:gen:{user_id}")
+        return f"matches:current:{user_id}:{(generation or b'0').decode()}:{(user_generation or b'0').decode()}"

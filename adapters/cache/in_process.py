@@ -42,6 +42,9 @@ class InProcessCache:
             self._values.move_to_end(key)
         return entry.value
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if ttl_seconds < 1:
             raise ValueError("ttl_seconds must be at least 1")

@@ -11,7 +11,7 @@ def redis_client(url: str) -> Redis:
 
 
 class RedisCache:
-    """GET / SET EX / DEL / INCR, every key written as `prefix + key`.
+    """GET / MGET / SET EX / DEL / INCR, every key written as `prefix + key`.
 
     Give it a client made with `decode_responses=False` (see `redis_client`): values are bytes.
     """
@@ -25,6 +25,14 @@ class RedisCache:
         if isinstance(value, str):  # a client made with decode_responses=True
             raise TypeError("RedisCache needs a client made with decode_responses=False")
         return value
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        if not keys:
+            return []
+        values: list[bytes | str | None] = await self._redis.mget([self._prefix + key for key in keys])
+        if any(isinstance(value, str) for value in values):
+            raise TypeError("RedisCache needs a client made with decode_responses=False")
+        return values  # type: ignore[return-value]
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if ttl_seconds < 1:

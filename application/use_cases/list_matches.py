@@ -55,13 +55,18 @@ class ListMatches:
         else:
             snapshot, offset = await self._continued(query.user_id, query.cursor)
         now = self._clock.now()
-        items: list[MatchItem] = []
-        position = offset
-        while position < len(snapshot.items) and len(items) < query.limit:
-            if snapshot.items[position].open_at(now):
-                items.append(snapshot.items[position])
-            position += 1
-        more = any(item.open_at(now) for item in snapshot.items[position:])
+        if snapshot.all_open_at(now):  # the usual case: no listed job has expired since the ranking
+            items = list(snapshot.items[offset : offset + query.limit])
+            position = offset + len(items)
+            more = position < len(snapshot.items)
+        else:
+            items = []
+            position = offset
+            while position < len(snapshot.items) and len(items) < query.limit:
+                if snapshot.items[position].open_at(now):
+                    items.append(snapshot.items[position])
+                position += 1
+            more = any(item.open_at(now) for item in snapshot.items[position:])
         payload = {"s": snapshot.id, "u": str(query.user_id), "o": str(position)}
         return MatchPage(items, snapshot.eligible, self._cursors.encode(CURSOR_LISTING, payload) if more else None)
 

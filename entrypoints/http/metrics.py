@@ -40,6 +40,9 @@ class HttpMetrics:
             registry=self.registry,
         )  # fmt: skip
         self._lookups: dict[str, list[int]] = {}  # cache -> [hits, misses]
+        # The labelled children, looked up once per label set (the labels are bounded, see above).
+        self._request_counts: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
 
     def hit(self, cache: str) -> None:
         """The CacheStats port: a lookup that found a fresh entry."""
@@ -74,8 +77,16 @@ class HttpMetrics:
                 route = scope.get("path_template") or UNMATCHED
                 method = scope.get("method", "")
                 method = method if method in KNOWN_METHODS else "OTHER"
-                self.requests.labels(method, route, str(status)).inc()
-                self.latency.labels(method, route).observe(time.perf_counter() - started)
+                counter = self._request_counts.get((method, route, status))
+                if counter is None:
+                    counter = self._request_counts[method, route, status] = self.requests.labels(
+                        method, route, str(status)
+                    )
+                latency = self._latencies.get((method, route))
+                if latency is None:
+                    latency = self._latencies[method, route] = self.latency.labels(method, route)
+                counter.inc()
+                latency.observe(time.perf_counter() - started)
 
         return record
 

@@ -6,6 +6,7 @@ tokens is throttled too). A handler with `opt={"rate_limit": False}` is exempt (
 Refusals are 429 problems with Retry-After, counted in `mailscore_rate_limited_total{scope}`.
 """
 
+from functools import lru_cache
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -19,6 +20,8 @@ from entrypoints.http.auth import authenticated, permission_guard
 from entrypoints.http.metrics import HttpMetrics
 
 RATE_LIMIT = "rate_limit"
+# The same peer and X-Forwarded-For (and proxies) give the same client: parsed once, not on every request.
+_cached_client_ip = lru_cache(maxsize=4096)(client_ip)
 NOT_RATE_LIMITED: dict[str, Any] = {"opt": {RATE_LIMIT: False}}
 
 
@@ -29,7 +32,7 @@ def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         return found
     trusted: tuple[IPNetwork, ...] = connection.app.state.trusted_proxies
     forwarded = ",".join(connection.headers.getall("x-forwarded-for", [])) or None
-    found = client_ip(connection.client.host if connection.client else None, forwarded, trusted)
+    found = _cached_client_ip(connection.client.host if connection.client else None, forwarded, trusted)
     connection.state.client_ip = found
     return found
 

@@ -85,3 +85,46 @@ async def test_a_snapshot_decoded_in_process_ends_with_its_lifetime(shared_cache
     assert await cache.snapshot(kept.id, NOW + timedelta(seconds=59)) is kept  # decoded once, reused
     assert await cache.snapshot(kept.id, NOW + timedelta(seconds=60)) == kept  # from the shared cache again
     assert await MatchCache(shared_cache, MatchCacheSettings()).snapshot("never-kept", NOW) is None
+
+
+class CountingCache:
+    """The shared cache, counting round trips."""
+
+    def __init__(self, inner: Cache) -> None:
+        self.inner = inner
+        self.round_trips = 0
+
+    async def get(self, key: str) -> bytes | None:
+        self.round_trips += 1
+        return await self.inner.get(key)
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        self.round_trips += 1
+        return await self.inner.get_many(*keys)
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        await self.inner.set(key, value, ttl_seconds)
+
+    async def delete(self, *keys: str) -> None:
+        await self.inner.delete(*keys)
+
+    async def incr(self, key: str) -> int:
+        return await self.inner.incr(key)
+
+
+async def test_a_hit_reads_both_generations_in_one_round_trip_then_the_current_key(shared_cache: Cache) -> None:
+    user = uuid.uuid4()
+    counting = CountingCache(shared_cache)
+    writer, reader = MatchCache(shared_cache, MatchCacheSettings()), MatchCache(counting, MatchCacheSettings())
+    key, _ = await writer.current(user, NOW)
+    kept = snapshot_for(user)
+    await writer.keep(key, kept, NOW)
+    assert await reader.current(user, NOW) == (key, kept)  # generations, current key, then the snapshot
+    assert counting.round_trips == 3
+    assert await reader.current(user, NOW) == (key, kept)  # then decoded already: two round trips a hit
+    assert counting.round_trips == 5
+    await writer.jobs_changed()
+    assert (await reader.current(user, NOW))[1] is None  # the bumped global counter is seen through the MGET
+    await writer.user_changed(user)
+    new_key, _ = await reader.current(user, NOW)
+    assert new_key.endswith(":1:1")

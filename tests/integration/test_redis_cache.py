@@ -30,6 +30,13 @@ async def test_round_trip_of_bytes(cache: RedisCache) -> None:
     assert await cache.get("api:jobs:missing") is None
 
 
+async def test_get_many_reads_several_keys_in_one_call(cache: RedisCache) -> None:
+    await cache.set("a", b"1", 60)
+    await cache.incr("n")
+    assert await cache.get_many("n", "missing", "a") == [b"1", None, b"1"]
+    assert await cache.get_many() == []
+
+
 async def test_ttl_is_applied(cache: RedisCache, client: Redis, redis_key_prefix: str) -> None:
     await cache.set("scores:u1", b"x", ttl_seconds=86400)
     pttl = await client.pttl(f"{redis_key_prefix}cache:scores:u1")

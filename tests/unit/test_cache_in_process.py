@@ -38,6 +38,16 @@ async def test_set_replaces_value_and_lifetime(clock: FakeMonotonic) -> None:
     assert await cache.get("k") == b"new"
 
 
+async def test_get_many_reads_several_keys_in_order(clock: FakeMonotonic) -> None:
+    cache = InProcessCache(clock=clock)
+    await cache.set("a", b"1", 10)
+    await cache.incr("n")
+    await cache.set("gone", b"x", 1)
+    clock.now += 2
+    assert await cache.get_many("n", "missing", "a", "gone") == [b"1", None, b"1", None]
+    assert await cache.get_many() == []
+
+
 async def test_missing_key_and_delete(clock: FakeMonotonic) -> None:
     cache = InProcessCache(clock=clock)
     assert await cache.get("nothing") is None
