@@ -14,6 +14,7 @@ from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
+from application.job_cache import JobCache, JobCacheSettings
 from application.links import LinkSigner
 from application.mail_planning import PlanningExecutor, PlanOptions, ThreadPlanning
 from application.mail_sending import SendOptions
@@ -137,6 +138,10 @@ class InfrastructureProvider(Provider):
         return MatchCache(cache, lifetimes)
 
     match_invalidation = alias(source=MatchCache, provides=MatchInvalidation)
+
+    @provide(scope=Scope.APP)
+    def job_cache(self, cache: Cache, clock: Clock, settings: Settings) -> JobCache:
+        return JobCache(cache, clock, JobCacheSettings(ttl=settings.matches_ttl_seconds))
 
     @provide(scope=Scope.APP)
     def cache_stats(self) -> CacheStats:
