@@ -1,12 +1,25 @@
-"""Sending a planned run: claim pending deliveries, compose, hand to the mailer, record the outcome.
+"""Sending a planned run: claim pending deliveries, compose, hand each to the mailer, record its outcome.
 
-A claim is committed before anything is sent, so two senders never work on the same delivery while its
-claim is fresh; a claim left by a killed process goes stale after `claim_timeout` and is taken again. The
-Message-ID comes from (run, user), so a resend after a crash carries the same identity (the outbox writes
-the same file again; a receiving server can drop the duplicate).
+Rules:
+- A batch is claimed (committed) before anything is sent; the claim is a lease of `claim_timeout` that the
+  sender renews while it works, so two senders never work on one delivery. A dead sender's claims run out
+  and are taken again.
+- Each delivery is marked in flight (committed) just before its message leaves, and its outcome is
+  committed as soon as the relay answers; an outcome is written only while the claim is still ours.
+- So a sender killed at any moment leaves at most its in-flight messages (one per connection) in doubt:
+  the relay may have taken them. They are sent again, with the same Message-ID (derived from (run, user)),
+  and counted as `in_doubt`. Nothing else is ever sent twice, and nothing is skipped.
+- Message starts are paced per relay and per recipient domain (slow for mobile carriers).
+- A 5xx reply fails the delivery for good (FailureKind.PERMANENT: a hard bounce for the bounce handling).
+  A 4xx reply or a connection lost before the relay took the message defers the delivery with exponential
+  backoff and jitter; after `retry.max_attempts` it fails as RETRYABLE (`mail retry-failed` resends those).
+  A retry after a 4xx goes out on a fresh connection.
+- A relay that cannot be reached stops the run with the rest pending; the same command resumes it.
 """
 
 import asyncio
+import contextlib
+import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +36,10 @@ from application.ports import (
     OutgoingMail,
     UnitOfWork,
 )  # fmt: skip
+from application.send_journal import SendJournal
+from application.send_pacing import RetryPolicy, SendPacer, SendRates
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import Delivery, SkipReason, message_id_for
+from domain.delivery import Delivery, DeliveryStatus, FailureKind, SkipReason, message_id_for
 from domain.job import Job
 from domain.suppression import normalize_address
 from domain.user import User
@@ -37,15 +52,19 @@ class SendOptions:
     signer: links.LinkSigner
     sender_address: str | None = None  # set: each mail's envelope sender is its signed VERP address
     batch_size: int = 200
-    max_attempts: int = 3
     claim_timeout: timedelta = timedelta(minutes=5)
     poll_interval: float = 0.5
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rates: SendRates = field(default_factory=SendRates)
 
 
 @dataclass
 class SendStats:
     sent: int = 0
     failed: int = 0
+    deferred: int = 0  # temporary refusals, tried again after a backoff
+    in_doubt: int = 0  # found in flight after a sender died: sent again with the same Message-ID
+    lost_claims: int = 0  # taken over by another sender (our lease ran out) before we sent them
     seconds: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
 
@@ -94,27 +113,31 @@ def mail_context(
 
 class RunSender:
     def __init__(
-        self, uow: UnitOfWork, composer: MailComposer, mailer: Mailer, clock: Clock, options: SendOptions
-    ) -> None:
+        self, uow: UnitOfWork, composer: MailComposer, mailer: Mailer, clock: Clock, options: SendOptions,
+        rng: random.Random | None = None,
+    ) -> None:  # fmt: skip
         self._uow, self._composer, self._mailer, self._clock = uow, composer, mailer, clock
         self._options = options
+        self._pacer = SendPacer(options.rates)
+        self._rng = rng or random.Random()
         self.claimant = uuid.uuid4().hex
 
     async def send_all(self, campaign: Campaign, run: CampaignRun, stats: SendStats,
                        on_batch: Callable[[int], None] | None = None) -> None:  # fmt: skip
-        """Until no pending delivery is left: claim a batch, send it, record it; wait out others' claims."""
+        """Until no pending delivery is left: claim a batch, send it, record it; wait out others' claims
+        and deferred retries."""
         while True:
             claimed = await self._claim(run)
             if claimed:
-                await self._send_batch(campaign, run, claimed, stats)
+                settled = await self._send_batch(campaign, run, claimed, stats)
                 if on_batch is not None:
-                    on_batch(len(claimed))
+                    on_batch(settled)
                 continue
             async with self._uow as uow:
                 pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
             if not pending:
                 return
-            await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or a dead one did
+            await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or they wait to retry
 
     async def _claim(self, run: CampaignRun) -> list[Delivery]:
         now = self._clock.now()
@@ -126,10 +149,34 @@ class RunSender:
         return claimed
 
     async def _send_batch(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
-                          stats: SendStats) -> None:  # fmt: skip
-        """Send a claimed batch. Checked again at send time, since planning may be hours old: a user who
-        opted out or was deactivated is skipped; jobs that closed are left out, and a mail left with no
-        job is skipped. A mail that cannot be composed fails alone; it never stops the run."""
+                          stats: SendStats) -> int:  # fmt: skip
+        """Send a claimed batch; returns how many deliveries reached a final state."""
+        journal = SendJournal(self._uow, self._clock, run.id, self.claimant)
+        ready, settled = await self._prepare(campaign, run, batch, stats)
+        await journal.settle(settled)
+        stats.in_doubt += sum(1 for d, _ in ready if d.sending_at is not None)
+        batch_state = _BatchState(ready)
+        renewing = asyncio.create_task(self._renew(journal))
+        try:
+            workers = max(1, min(self._mailer.concurrency, len(ready)))
+            await asyncio.gather(*(self._worker(journal, batch_state, stats) for _ in range(workers)))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+        if batch_state.relay_down is not None:
+            left = [d for d, _ in batch_state.queue]
+            await journal.settle(left)  # unchanged: only their claims are released
+            async with self._uow as uow:
+                pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
+            raise RelayUnavailable(pending, str(batch_state.relay_down))
+        return len(settled) + batch_state.final
+
+    async def _prepare(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
+                       stats: SendStats) -> tuple[list[tuple[Delivery, OutgoingMail]], list[Delivery]]:  # fmt: skip
+        """Checked again at send time, since planning may be hours old: a user who opted out or was
+        deactivated is skipped; jobs that closed are left out, and a mail left with no job is skipped.
+        A mail that cannot be composed fails alone; it never stops the run."""
         async with self._uow as uow:
             users = await uow.users.get_many({d.user_id for d in batch})
             jobs = await uow.jobs.get_many({m.job_id for d in batch for m in d.matches})
@@ -138,70 +185,131 @@ class RunSender:
         now = self._clock.now()
         open_jobs = {job_id: job for job_id, job in jobs.items() if job.is_open_at(now)}
         to_send: list[tuple[Delivery, User]] = []
-        skipped: dict[uuid.UUID, str] = {}
+        settled: list[Delivery] = []
         for d in batch:
             user = users.get(d.user_id)
             if user is None or not user.is_active:
-                skipped[d.id] = SkipReason.INACTIVE.value
-                continue
-            if not user.email_opt_in:
-                skipped[d.id] = SkipReason.OPTED_OUT.value
-                continue
-            if normalize_address(user.email) in suppressed or normalize_address(d.email_address) in suppressed:
-                skipped[d.id] = SkipReason.SUPPRESSED.value
-                continue
-            d.matches = [m for m in d.matches if m.job_id in open_jobs]
-            if not d.matches:
-                skipped[d.id] = SkipReason.NO_NEW_MATCHES.value
-                continue
-            to_send.append((d, user))
+                d.mark_skipped(SkipReason.INACTIVE.value)
+            elif not user.email_opt_in:
+                d.mark_skipped(SkipReason.OPTED_OUT.value)
+            elif normalize_address(user.email) in suppressed or normalize_address(d.email_address) in suppressed:
+                d.mark_skipped(SkipReason.SUPPRESSED.value)
+            else:
+                d.matches = [m for m in d.matches if m.job_id in open_jobs]
+                if d.matches:
+                    to_send.append((d, user))
+                    continue
+                d.mark_skipped(SkipReason.NO_NEW_MATCHES.value)
+            settled.append(d)
         # Rendering, MIME and DKIM are CPU work (about a second and a half for a batch): off the event loop,
         # which may be the API server's, and still done before anything of the batch is sent.
-        mails, errors = await asyncio.to_thread(self._compose_all, to_send, open_jobs, campaign, run.run_date, now)
-        errors.update(await self._mailer.send_many(mails))
-        subjects = {m.delivery_id: (m.subject, m.message_id) for m in mails}
-        temporary = 0
-        for d in batch:
-            if d.id in skipped:
-                d.mark_skipped(skipped[d.id])
-                continue
-            d.attempts += 1
-            error = errors.get(d.id)
-            if error is None:
-                subject, message_id = subjects[d.id]
-                d.mark_sent(now, subject, message_id)
-                stats.sent += 1
-            elif error.permanent or d.attempts >= self._options.max_attempts:
-                d.mark_failed(str(error))
-                stats.failed += 1
-                stats.failures[str(error)] = stats.failures.get(str(error), 0) + 1
-            else:  # stays pending, to be claimed again
-                temporary += 1
-        async with self._uow as uow:
-            await uow.deliveries.save_outcomes(batch)
-            await uow.commit()
-        if mails and temporary == len(mails):
-            raise RelayUnavailable(temporary)
+        ready, failed = await asyncio.to_thread(self._compose_all, to_send, open_jobs, campaign, run.run_date, now)
+        for d in failed:
+            _count_failure(stats, d)
+        return ready, settled + failed
 
     def _compose_all(
         self, to_send: list[tuple[Delivery, User]], jobs: dict[uuid.UUID, Job], campaign: Campaign, run_date: date,
         now: datetime,
-    ) -> tuple[list[OutgoingMail], dict[uuid.UUID, MailDeliveryError | None]]:  # fmt: skip
-        mails: list[OutgoingMail] = []
-        errors: dict[uuid.UUID, MailDeliveryError | None] = {}
+    ) -> tuple[list[tuple[Delivery, OutgoingMail]], list[Delivery]]:  # fmt: skip
+        ready: list[tuple[Delivery, OutgoingMail]] = []
+        failed: list[Delivery] = []
         for d, user in to_send:
             try:
                 context = mail_context(d, user, jobs, campaign, run_date, now, self._options)
-                mails.append(self._composer.compose(context))
+                ready.append((d, self._composer.compose(context)))
             except Exception as exc:  # a bad address or template fails this mail, not the run
-                errors[d.id] = MailDeliveryError(f"cannot compose: {exc}", permanent=True)
-        return mails, errors
+                d.mark_failed("cannot compose", FailureKind.PERMANENT, detail=_clip(str(exc)))
+                failed.append(d)
+        return ready, failed
+
+    async def _worker(self, journal: SendJournal, state: "_BatchState", stats: SendStats) -> None:
+        while state.queue and state.relay_down is None:
+            delivery, mail = state.take_next(self._pacer)
+            wait = self._pacer.reserve(mail.recipient)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if not await journal.begin(delivery.id):
+                stats.lost_claims += 1  # another sender took it over; it is theirs to send
+                continue
+            fresh = delivery.smtp_code is not None and 400 <= delivery.smtp_code < 500
+            error = await self._mailer.send(mail, fresh_connection=fresh)
+            if error is not None and error.relay_down:
+                delivery.sending_at = None  # never reached the relay
+                state.relay_down = error
+                await journal.settle([delivery])
+                continue
+            delivery.attempts += 1
+            self._apply(delivery, mail, error, stats)
+            if delivery.status is not DeliveryStatus.PENDING:
+                state.final += 1
+            await journal.settle([delivery])
+
+    def _apply(self, d: Delivery, mail: OutgoingMail, error: MailDeliveryError | None, stats: SendStats) -> None:
+        now = self._clock.now()
+        if error is None:
+            d.mark_sent(now, mail.subject, mail.message_id)
+            stats.sent += 1
+            return
+        reason = f"smtp {error.code}" if error.code is not None else "connection lost"
+        if error.permanent:
+            if error.code is None:
+                reason = "refused before sending"
+            d.mark_failed(reason, FailureKind.PERMANENT, error.code, _clip(str(error)))
+            _count_failure(stats, d)
+        elif d.attempts >= self._options.retry.max_attempts:
+            d.mark_failed(reason, FailureKind.RETRYABLE, error.code, _clip(str(error)))
+            _count_failure(stats, d)
+        else:
+            d.defer(now + self._options.retry.backoff(d.attempts, self._rng), reason, error.code, _clip(str(error)))
+            stats.deferred += 1
+
+    async def _renew(self, journal: SendJournal) -> None:
+        interval = self._options.claim_timeout.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            await journal.renew()
+
+
+class _BatchState:
+    """The composed mails of a batch waiting for a worker, and how the batch went."""
+
+    LOOKAHEAD = 64  # how far a worker looks for a mail whose domain may be sent to now
+
+    def __init__(self, ready: list[tuple[Delivery, OutgoingMail]]) -> None:
+        self.queue = ready
+        self.final = 0
+        self.relay_down: MailDeliveryError | None = None
+
+    def take_next(self, pacer: SendPacer) -> tuple[Delivery, OutgoingMail]:
+        """The first mail whose domain and relay allow a start now; else the one that waits least. So one
+        slow carrier domain does not hold up the others."""
+        best, best_delay = 0, float("inf")
+        for index, (_, mail) in enumerate(self.queue[: self.LOOKAHEAD]):
+            delay = pacer.delay(mail.recipient)
+            if delay <= 0:
+                best = index
+                break
+            if delay < best_delay:
+                best, best_delay = index, delay
+        return self.queue.pop(best)
+
+
+def _clip(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _count_failure(stats: SendStats, delivery: Delivery) -> None:
+    stats.failed += 1
+    key = delivery.reason or "unknown"
+    stats.failures[key] = stats.failures.get(key, 0) + 1
 
 
 class RelayUnavailable(Exception):
-    """Every mail of a batch failed for a temporary reason: the relay is down. The run stops with the rest
-    left pending, instead of spending every delivery's attempts in a few seconds; run it again later."""
+    """The relay could not be reached: the run stops with the rest left pending, instead of spending every
+    delivery's attempts in a few seconds; run it again later."""
 
-    def __init__(self, pending: int) -> None:
-        super().__init__(f"the mail relay refused a whole batch for now ({pending} mails left pending); "
+    def __init__(self, pending: int, cause: str = "") -> None:
+        detail = f" ({cause})" if cause else ""
+        super().__init__(f"the mail relay cannot be reached{detail}; {pending} mails left pending; "
                          "run the same command again later to resume")  # fmt: skip

@@ -58,9 +58,7 @@ class UserRepository(Protocol):
 
 class ActionRepository(Protocol):
     async def add(self, action: Action) -> None: ...
-    async def list_since(
-        self, since: datetime, user_ids: Collection[uuid.UUID] | None = None
-    ) -> list[Action]:
+    async def list_since(self, since: datetime, user_ids: Collection[uuid.UUID] | None = None) -> list[Action]:
         """Actions at or after `since`, for the given users or for everyone."""
         ...
 
@@ -109,8 +107,25 @@ class DeliveryRepository(Protocol):
         (matches loaded). Two claimants never get the same delivery while its claim is fresh."""
         ...
 
-    async def save_outcomes(self, deliveries: Sequence[Delivery]) -> None:
-        """Persist status, reason, subject, message id, sent_at and attempts; release the claim."""
+    async def renew_claims(self, run_id: uuid.UUID, claimant: str, now: datetime) -> int:
+        """Extend the lease of every pending delivery `claimant` holds in the run (their claims start again
+        at `now`); returns how many. A sender renews while it works, so a long batch is never taken over."""
+        ...
+
+    async def begin_sending(self, delivery_ids: Collection[uuid.UUID], claimant: str, now: datetime) -> set[uuid.UUID]:
+        """Mark deliveries as in flight (`sending_at`), only those still pending and claimed by `claimant`;
+        returns those. Committed before the message leaves, so a dead sender's in-flight mails are known."""
+        ...
+
+    async def save_outcomes(self, deliveries: Sequence[Delivery], claimant: str) -> None:
+        """Persist each delivery's sending state (status, reason, failure, reply code, subject, message id,
+        sent_at, attempts, sending_at, retry_at) and release its claim, only where `claimant` still holds
+        the claim: a sender whose lease ran out never overwrites the sender that took over."""
+        ...
+
+    async def retry_failed(self, run_id: uuid.UUID) -> int:
+        """Put the run's retryable failures back to pending with fresh attempts; returns how many.
+        Permanent failures (5xx for that recipient, mails that cannot be built) stay as they are."""
         ...
 
     async def mailed_job_ids(
@@ -331,17 +346,27 @@ class MailComposer(Protocol):
 
 
 class MailDeliveryError(Exception):
-    """The mailer could not hand the message over; `permanent` says a retry will not help."""
+    """The mailer could not hand the message over. `permanent`: a retry will not help (a 5xx reply for
+    this recipient, a message that cannot be sent). `code`: the relay's reply code, if it replied.
+    `relay_down`: the relay could not be reached at all (about the relay, not this message)."""
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None, relay_down: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.code = code
+        self.relay_down = relay_down
 
 
 class Mailer(Protocol):
-    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
-        """Send each mail; the result maps delivery id to None (accepted) or the error.
-        Sending the same delivery again must not produce a second copy where the medium allows it."""
+    """Hands messages to the relay (or the outbox). Up to `concurrency` calls of `send` may run at once;
+    the mailer keeps its own connections, reconnects after a drop and retries a message whose connection
+    dropped before the relay took it."""
+
+    concurrency: int
+
+    async def send(self, mail: OutgoingMail, *, fresh_connection: bool = False) -> MailDeliveryError | None:
+        """Send one mail: None when the relay accepted it, else the error. `fresh_connection`: use a new
+        connection (a retry after a temporary refusal)."""
         ...
 
     async def close(self) -> None: ...

@@ -43,6 +43,16 @@ _ALLOWED: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
 }
 
 
+class FailureKind(enum.StrEnum):
+    """Why a failed delivery failed. PERMANENT: the relay refused this recipient for good (a 5xx reply,
+    which the bounce handling treats as a hard bounce) or the mail could not be built; never retried.
+    RETRYABLE: temporary refusals used up their attempts, or the relay was unreachable;
+    `mail retry-failed` sends these again."""
+
+    PERMANENT = "permanent"
+    RETRYABLE = "retryable"
+
+
 class SkipReason(enum.StrEnum):
     NO_NEW_MATCHES = "no_new_matches"
     NO_HOME_LOCATION = "no_home_location"
@@ -84,6 +94,14 @@ class Delivery:
     clicked_at: datetime | None = None
     unsubscribed_at: datetime | None = None  # the recipient unsubscribed through this mail's link
     attempts: int = 0
+    # Sending state. `sending_at` is set (and committed) just before the message is handed to the relay
+    # and cleared with the outcome: a pending delivery that still has it was in flight when its sender
+    # died, so the relay may or may not have taken it ("in doubt").
+    sending_at: datetime | None = None
+    retry_at: datetime | None = None  # a temporary refusal: not claimed again before this
+    failure: FailureKind | None = None
+    smtp_code: int | None = None  # the relay's last reply code for this delivery, if it refused it
+    detail: str | None = None  # the relay's words (reason stays a short category, counted in summaries)
     matches: list[MatchedJob] = field(default_factory=list)
 
     def _move(self, target: DeliveryStatus) -> None:
@@ -94,14 +112,36 @@ class Delivery:
     def mark_sent(self, at: datetime, subject: str, message_id: str) -> None:
         self._move(DeliveryStatus.SENT)
         self.sent_at, self.subject, self.message_id = at, subject, message_id
+        self.sending_at = self.retry_at = None
+        self.reason = None
 
-    def mark_failed(self, reason: str) -> None:
+    def mark_failed(
+        self, reason: str, kind: FailureKind = FailureKind.PERMANENT, smtp_code: int | None = None,
+        detail: str | None = None,
+    ) -> None:  # fmt: skip
         self._move(DeliveryStatus.FAILED)
-        self.reason = reason
+        self.reason, self.failure, self.smtp_code, self.detail = reason, kind, smtp_code, detail
+        self.sending_at = self.retry_at = None
+
+    def defer(self, until: datetime, reason: str, smtp_code: int | None = None, detail: str | None = None) -> None:
+        """A temporary refusal: stays pending, not to be tried again before `until`."""
+        if self.status is not DeliveryStatus.PENDING:
+            raise InvalidTransition("delivery", self.status, DeliveryStatus.PENDING)
+        self.retry_at, self.reason, self.smtp_code, self.detail = until, reason, smtp_code, detail
+        self.sending_at = None
+
+    def retry(self) -> None:
+        """An operator's retry of a retryable failure: pending again with fresh attempts."""
+        if self.failure is not FailureKind.RETRYABLE:
+            raise InvalidTransition("delivery", self.status, DeliveryStatus.PENDING)
+        self._move(DeliveryStatus.PENDING)
+        self.reason = self.failure = self.smtp_code = self.detail = self.retry_at = self.sending_at = None
+        self.attempts = 0
 
     def mark_skipped(self, reason: str) -> None:
         self._move(DeliveryStatus.SKIPPED)
         self.reason = reason
+        self.sending_at = self.retry_at = None
 
     def mark_opened(self, at: datetime) -> None:
         if self.status in (DeliveryStatus.OPENED, DeliveryStatus.CLICKED):

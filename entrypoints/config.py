@@ -51,6 +51,11 @@ class Settings:
     # Forked processes that score while this one writes (Linux; 0 plans in a thread). One is enough for two
     # cores: the writer and the database server use the rest.
     planning_processes: int = field(default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0)
+    send_max_attempts: int = 5
+    send_retry_seconds: float = 30.0  # backoff before the 2nd attempt; doubles each time, with jitter
+    send_retry_max_seconds: float = 900.0
+    # Messages per second per recipient domain, over the defaults (slow for mobile carriers); "*" = others.
+    smtp_domain_rates: tuple[tuple[str, float], ...] = ()
     secret_key: str = field(default="", repr=False)
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
@@ -166,6 +171,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name in ("matches_ttl_seconds", "matches_cursor_ttl_seconds"):
         if (raw := get(name)) is not None:
             values[name] = int(_positive(name, raw, int))
+    if (raw := get("send_max_attempts")) is not None:
+        values["send_max_attempts"] = int(_positive("send_max_attempts", raw, int))
+    for name in ("send_retry_seconds", "send_retry_max_seconds"):
+        if (raw := get(name)) is not None:
+            values[name] = float(_positive(name, raw, float))
+    if (raw := get("smtp_domain_rates")) is not None:
+        values["smtp_domain_rates"] = _domain_rates(raw)
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
@@ -181,6 +193,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if (raw := get("redis_prefix")) is not None:
         values["redis_prefix"] = raw
     return Settings(**values)
+
+
+def _domain_rates(raw: str) -> tuple[tuple[str, float], ...]:
+    """`docomo.ne.jp=2, example.com=20, *=50`: messages per second per recipient domain."""
+    rates: list[tuple[str, float]] = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        domain, sep, rate = item.partition("=")
+        domain = domain.strip().lower()
+        if not sep or not domain or ("@" in domain) or (" " in domain):
+            raise ConfigError(f"MAILSCORE_SMTP_DOMAIN_RATES: expected domain=rate, got {item!r}")
+        try:
+            value = float(rate)
+        except ValueError:
+            raise ConfigError(
+                f"MAILSCORE_SMTP_DOMAIN_RATES: rate for {domain} is not a number: {rate.strip()!r}"
+            ) from None
+        if not value > 0:
+            raise ConfigError(f"MAILSCORE_SMTP_DOMAIN_RATES: rate for {domain} must be positive")
+        rates.append((domain, value))
+    return tuple(rates)
 
 
 def _check_smtp_url(url: str) -> None:

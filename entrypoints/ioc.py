@@ -37,6 +37,7 @@ from application.ports import (
     RunLauncher,
     UnitOfWork,
 )
+from application.send_pacing import DEFAULT_DOMAIN_RATES, RetryPolicy, SendRates
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
 from application.use_cases.close_job import CloseJob
 from application.use_cases.create_api_key import CreateApiKey
@@ -78,6 +79,19 @@ from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
+
+
+def send_rates(settings: Settings) -> SendRates:
+    """The relay's rate (`rate=` in MAILSCORE_SMTP_URL) and the per-domain rates over the defaults."""
+    relay = None
+    if settings.smtp_url:
+        from adapters.mail.smtp import SmtpSettings
+
+        relay = SmtpSettings.from_url(settings.smtp_url).max_rate
+    domains = dict(DEFAULT_DOMAIN_RATES)
+    domains.update((domain, rate) for domain, rate in settings.smtp_domain_rates if domain != "*")
+    other = dict(settings.smtp_domain_rates).get("*")
+    return SendRates(relay=relay, domains=domains, other_domains=other)
 
 
 class InfrastructureProvider(Provider):
@@ -130,6 +144,12 @@ class InfrastructureProvider(Provider):
             signer=LinkSigner(purpose_key(settings, "mail-links")),
             batch_size=settings.send_batch_size,
             claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
+            retry=RetryPolicy(
+                max_attempts=settings.send_max_attempts,
+                base=timedelta(seconds=settings.send_retry_seconds),
+                cap=timedelta(seconds=max(settings.send_retry_seconds, settings.send_retry_max_seconds)),
+            ),
+            rates=send_rates(settings),
         )
 
     @provide(scope=Scope.APP)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from adapters.in_memory.store import Transaction
 from domain.campaign import CampaignRun
-from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus, PlannedDelivery
+from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus, FailureKind, PlannedDelivery
 from domain.jst import as_utc
 
 
@@ -77,6 +77,7 @@ class InMemoryDeliveryRepository:
                 d.run_id == run_id
                 and d.status is DeliveryStatus.PENDING
                 and (claim is None or as_utc(claim[1]) < stale)
+                and (d.retry_at is None or as_utc(d.retry_at) <= as_utc(now))
             )
 
         candidates = sorted((d for d in self._deliveries.peek() if claimable(d)), key=lambda d: d.id)
@@ -85,15 +86,48 @@ class InMemoryDeliveryRepository:
             claims[delivery.id] = (claimant, as_utc(now))
         return [copy.deepcopy(d) for d in claimed]
 
-    async def save_outcomes(self, deliveries: Sequence[Delivery]) -> None:
+    async def renew_claims(self, run_id: uuid.UUID, claimant: str, now: datetime) -> int:
+        mine = [d.id for d in self._deliveries.peek() if d.run_id == run_id and d.status is DeliveryStatus.PENDING
+                and self._holds(d.id, claimant)]  # fmt: skip
+        for delivery_id in mine:
+            self._tx.claims[delivery_id] = (claimant, as_utc(now))
+        return len(mine)
+
+    async def begin_sending(self, delivery_ids: Collection[uuid.UUID], claimant: str, now: datetime) -> set[uuid.UUID]:
+        started = set()
+        for delivery_id in delivery_ids:
+            stored = self._deliveries.get(delivery_id)
+            if stored is not None and stored.status is DeliveryStatus.PENDING and self._holds(delivery_id, claimant):
+                stored.sending_at = as_utc(now)
+                self._tx.claims[delivery_id] = (claimant, as_utc(now))
+                started.add(delivery_id)
+        return started
+
+    async def save_outcomes(self, deliveries: Sequence[Delivery], claimant: str) -> None:
         for outcome in deliveries:
             stored = self._deliveries.get(outcome.id)
-            if stored is None:
+            if stored is None or not self._holds(outcome.id, claimant):
                 continue
             stored.status, stored.reason, stored.subject = outcome.status, outcome.reason, outcome.subject
             stored.message_id, stored.sent_at = outcome.message_id, outcome.sent_at
-            stored.attempts = outcome.attempts
+            stored.attempts, stored.sending_at, stored.retry_at = outcome.attempts, outcome.sending_at, outcome.retry_at
+            stored.failure, stored.smtp_code, stored.detail = outcome.failure, outcome.smtp_code, outcome.detail
             self._tx.claims.pop(outcome.id, None)
+
+    async def retry_failed(self, run_id: uuid.UUID) -> int:
+        retried = 0
+        for d in self._deliveries.peek():
+            if d.run_id == run_id and d.status is DeliveryStatus.FAILED and d.failure is FailureKind.RETRYABLE:
+                stored = self._deliveries.get(d.id)
+                assert stored is not None
+                stored.retry()
+                self._tx.claims.pop(d.id, None)
+                retried += 1
+        return retried
+
+    def _holds(self, delivery_id: uuid.UUID, claimant: str) -> bool:
+        claim = self._tx.claims.get(delivery_id)
+        return claim is not None and claim[0] == claimant
 
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None

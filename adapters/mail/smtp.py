@@ -6,9 +6,10 @@ connections reach the client's CPU ceiling (performance-limits.md, c. Email).
 
 import asyncio
 import logging
+import random
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -124,52 +125,39 @@ def _delivery_error(exc: Exception) -> MailDeliveryError:
     elif isinstance(exc, aiosmtplib.SMTPResponseException):
         code = exc.code
     if code is not None:
-        return MailDeliveryError(f"SMTP {code}: {exc}", permanent=code >= 500)
+        return MailDeliveryError(f"SMTP {code}: {exc}", permanent=code >= 500, code=code)
     # timeouts, refused or reset connections, TLS failures: the relay may take it later
     return MailDeliveryError(f"SMTP connection problem: {type(exc).__name__}: {exc}", permanent=False)
 
 
-@dataclass(slots=True)
-class _Batch:
-    results: dict[uuid.UUID, MailDeliveryError | None] = field(default_factory=dict)
-    relay_error: MailDeliveryError | None = None
-
-
 class SmtpMailer:
-    """Mailer on an SMTP relay. Connections are opened on demand, kept for later batches and shared by
-    at most `pool_size` concurrent senders; `close()` QUITs them. A message whose connection drops is
-    sent once more on a new connection. If the drop came after the relay stored the message but before
-    it replied, that retry is a second copy: SMTP itself cannot tell the two cases apart."""
+    """Mailer on an SMTP relay: up to `pool_size` connections, opened on demand, reused across messages
+    and batches; `close()` QUITs them.
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    A message whose connection drops (or that gets 421) before the relay answered is sent again at once on
+    a fresh connection, up to `reconnects` times with a short jittered backoff. If the drop came after the
+    relay stored the message but before it replied, that retry is a second copy: SMTP itself cannot tell
+    the two cases apart. A relay that cannot be connected to, `reconnects` times in a row, gives a
+    `relay_down` error: about the relay, not the message (also for a 5xx such as 535, bad credentials)."""
+
+    def __init__(self, settings: SmtpSettings, *, reconnects: int = 3, reconnect_delay: float = 0.2,
+                 rng: random.Random | None = None) -> None:  # fmt: skip
         self._settings = settings
+        self.concurrency = settings.pool_size
         self._slots = asyncio.Semaphore(settings.pool_size)
         self._idle: list[aiosmtplib.SMTP] = []
-        self._next_send_at = 0.0  # loop time before which no message may start (max_rate)
+        self._reconnects, self._reconnect_delay = reconnects, reconnect_delay
+        self._rng = rng or random.Random()
+        self.connections_opened = 0
 
-    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
-        batch = _Batch()
-        # Workers pull from one iterator: the pool stays busy even when some messages are slow,
-        # and 100k mails do not become 100k tasks.
-        pending = iter(mails)
-        workers = min(self._settings.pool_size, len(mails))
-        await asyncio.gather(*(self._worker(pending, batch) for _ in range(workers)))
-        return batch.results
-
-    async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for client in idle:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
-
-    async def _worker(self, pending: Iterator[OutgoingMail], batch: "_Batch") -> None:
+    async def send(self, mail: OutgoingMail, *, fresh_connection: bool = False) -> MailDeliveryError | None:
         async with self._slots:
             client = self._idle.pop() if self._idle else None
+            if fresh_connection and client is not None:
+                await _quit(client)
+                client = None
             try:
-                for mail in pending:
-                    client, batch.results[mail.delivery_id] = await self._deliver(client, mail, batch)
+                client, error = await self._deliver(client, mail)
             except BaseException:
                 # cancelled mid-transaction: the connection's state is unknown, so it is not reused
                 if client is not None:
@@ -177,43 +165,55 @@ class SmtpMailer:
                 raise
             if client is not None and client.is_connected:
                 self._idle.append(client)
+            return error
+
+    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
+        """Every mail over the pool (the sender sends one at a time; this is for scripts and tests)."""
+        results = await asyncio.gather(*(self.send(mail) for mail in mails))
+        return {mail.delivery_id: error for mail, error in zip(mails, results, strict=True)}
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _quit(client)
 
     async def _deliver(
-        self, client: aiosmtplib.SMTP | None, mail: OutgoingMail, batch: "_Batch"
+        self, client: aiosmtplib.SMTP | None, mail: OutgoingMail
     ) -> tuple[aiosmtplib.SMTP | None, MailDeliveryError | None]:
-        await self._pace()
-        for attempt in (1, 2):
+        failed_connects = drops = 0
+        while True:
             if client is None or not client.is_connected:
-                if batch.relay_error is not None:
-                    # One failed connect fails the rest of the batch at once instead of waiting out a
-                    # connect timeout per message; the next batch tries again.
-                    return None, batch.relay_error
                 try:
                     client = await self._connect()
                 except (aiosmtplib.SMTPException, OSError) as exc:
-                    # Refused, unreachable, TLS or AUTH failure: about the relay, not this message,
-                    # so never permanent, even for a 5xx such as 535 (bad credentials).
-                    log.warning(
-                        "cannot connect to SMTP relay %s: %s", self._settings.host, type(exc).__name__
-                    )
-                    batch.relay_error = MailDeliveryError(
-                        f"cannot connect to SMTP relay: {exc}", permanent=False
-                    )
-                    return None, batch.relay_error
+                    failed_connects += 1
+                    log.warning("cannot connect to SMTP relay %s: %s", self._settings.host, type(exc).__name__)
+                    if failed_connects > self._reconnects:
+                        error = MailDeliveryError(f"cannot connect to SMTP relay: {exc}", permanent=False,
+                                                  relay_down=True)  # fmt: skip
+                        return None, error
+                    await self._backoff(failed_connects)
+                    continue
             try:
                 await client.sendmail(mail.envelope_from, [mail.recipient], mail.data)
                 return client, None
             except (aiosmtplib.SMTPException, OSError) as exc:
-                if _is_dropped(exc):
-                    client.close()
-                    client = None
-                    if attempt == 1:
-                        log.info("SMTP connection to %s dropped; reconnecting", self._settings.host)
-                        continue
-                return client, _delivery_error(exc)
+                if not _is_dropped(exc):
+                    return client, _delivery_error(exc)
+                client.close()
+                client = None
+                drops += 1
+                if drops > self._reconnects:
+                    return None, _delivery_error(exc)
+                log.info("SMTP connection to %s dropped; sending again on a new one", self._settings.host)
+                if drops > 1:
+                    await self._backoff(drops - 1)
             except ValueError as exc:  # aiosmtplib refuses an address it cannot send safely
                 return client, MailDeliveryError(f"invalid address: {exc}", permanent=True)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _backoff(self, attempt: int) -> None:
+        ceiling = self._reconnect_delay * 2 ** (attempt - 1)
+        await asyncio.sleep(ceiling / 2 + ceiling / 2 * self._rng.random())
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self._settings
@@ -228,6 +228,7 @@ class SmtpMailer:
             validate_certs=s.validate_certs,
             local_hostname=s.local_hostname,
         )
+        self.connections_opened += 1
         try:
             await client.connect()
         except BaseException:
@@ -235,13 +236,9 @@ class SmtpMailer:
             raise
         return client
 
-    async def _pace(self) -> None:
-        """Spread message starts evenly when the relay imposes a rate (a per-minute quota)."""
-        if self._settings.max_rate is None:
-            return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        start = max(now, self._next_send_at)
-        self._next_send_at = start + 1.0 / self._settings.max_rate
-        if start > now:
-            await asyncio.sleep(start - now)
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()

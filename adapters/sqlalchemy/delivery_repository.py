@@ -14,7 +14,7 @@ from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import chunked, dialect_name, insert_ignoring_conflicts
 from adapters.sqlalchemy.planned_deliveries import add_planned
 from domain.campaign import CampaignRun, RunStatus
-from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus
+from domain.delivery import MAILED_STATUSES, Delivery, DeliveryStatus, FailureKind
 
 _SETTLED_WITH_REASON = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
 
@@ -74,6 +74,7 @@ class SqlAlchemyDeliveryRepository:
                 logs.c.run_id == run_id,
                 logs.c.status == DeliveryStatus.PENDING,
                 or_(logs.c.claimed_at.is_(None), logs.c.claimed_at < stale_before),
+                or_(logs.c.retry_at.is_(None), logs.c.retry_at <= now),
             )
             # No ORDER BY: sorting every pending row of a 100k run cost more than the claim itself.
             .limit(limit)
@@ -96,30 +97,82 @@ class SqlAlchemyDeliveryRepository:
             self._session.expunge(delivery)
         return claimed
 
-    async def save_outcomes(self, deliveries: Sequence[Delivery]) -> None:
-        if not deliveries:
-            return
+    async def renew_claims(self, run_id: uuid.UUID, claimant: str, now: datetime) -> int:
         await self._session.flush()
         logs = t.email_logs
         statement = (
             update(logs)
-            .where(logs.c.id == bindparam("delivery_id"))
+            .where(logs.c.run_id == run_id, logs.c.claimed_by == claimant, logs.c.status == DeliveryStatus.PENDING)
+            .values(claimed_at=now)
+        )
+        result = await self._session.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def begin_sending(self, delivery_ids: Collection[uuid.UUID], claimant: str, now: datetime) -> set[uuid.UUID]:
+        if not delivery_ids:
+            return set()
+        await self._session.flush()
+        logs = t.email_logs
+        statement = (
+            update(logs)
+            .where(
+                logs.c.id.in_(list(delivery_ids)),
+                logs.c.claimed_by == claimant,
+                logs.c.status == DeliveryStatus.PENDING,
+            )
+            .values(sending_at=now, claimed_at=now)
+            .returning(logs.c.id)
+        )
+        return set(await self._session.scalars(statement))
+
+    async def save_outcomes(self, deliveries: Sequence[Delivery], claimant: str) -> None:
+        if not deliveries:
+            return
+        await self._session.flush()
+        logs = t.email_logs
+        # Only where the claim is still ours: a sender whose lease ran out (and whose deliveries another
+        # sender took) must not overwrite that sender's outcome.
+        statement = (
+            update(logs)
+            .where(logs.c.id == bindparam("delivery_id"), logs.c.claimed_by == bindparam("claimant"))
             .values(
                 status=bindparam("new_status"), reason=bindparam("new_reason"),
                 subject=bindparam("new_subject"), message_id=bindparam("new_message_id"),
                 sent_at=bindparam("new_sent_at"), attempts=bindparam("new_attempts"),
-                claimed_by=None, claimed_at=None,
+                sending_at=bindparam("new_sending_at"), retry_at=bindparam("new_retry_at"),
+                failure=bindparam("new_failure"), smtp_code=bindparam("new_smtp_code"),
+                detail=bindparam("new_detail"), claimed_by=None, claimed_at=None,
             )
         )  # fmt: skip
         rows = [
             {
-                "delivery_id": d.id, "new_status": d.status, "new_reason": d.reason,
+                "delivery_id": d.id, "claimant": claimant, "new_status": d.status, "new_reason": d.reason,
                 "new_subject": d.subject, "new_message_id": d.message_id,
-                "new_sent_at": d.sent_at, "new_attempts": d.attempts,
+                "new_sent_at": d.sent_at, "new_attempts": d.attempts, "new_sending_at": d.sending_at,
+                "new_retry_at": d.retry_at, "new_failure": d.failure, "new_smtp_code": d.smtp_code,
+                "new_detail": d.detail,
             }
             for d in deliveries
         ]  # fmt: skip
         await self._session.execute(statement, rows)
+
+    async def retry_failed(self, run_id: uuid.UUID) -> int:
+        await self._session.flush()
+        logs = t.email_logs
+        statement = (
+            update(logs)
+            .where(
+                logs.c.run_id == run_id,
+                logs.c.status == DeliveryStatus.FAILED,
+                logs.c.failure == FailureKind.RETRYABLE,
+            )
+            .values(
+                status=DeliveryStatus.PENDING, reason=None, failure=None, smtp_code=None, detail=None,
+                retry_at=None, sending_at=None, attempts=0, claimed_by=None, claimed_at=None,
+            )
+        )  # fmt: skip
+        result = await self._session.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
 from domain.action import ActionKind
 from domain.campaign import RunStatus
-from domain.delivery import DeliveryStatus
+from domain.delivery import DeliveryStatus, FailureKind
 from domain.suppression import BounceKind
 
 # Deterministic constraint names, so Alembic can drop and compare them on both databases.
@@ -220,7 +220,12 @@ email_logs = Table(
     Column("clicked_at", UtcDateTime),
     Column("unsubscribed_at", UtcDateTime),  # 0005
     Column("claimed_by", String(128)),
-    Column("claimed_at", UtcDateTime),
+    Column("claimed_at", UtcDateTime),  # the claim's lease runs from here; its holder renews it
+    Column("sending_at", UtcDateTime),
+    Column("retry_at", UtcDateTime),
+    Column("failure", StrEnumType(FailureKind)),
+    Column("smtp_code", Integer),
+    Column("detail", String),
     UniqueConstraint("run_id", "user_id"),
     Index("ix_email_logs_run_status", "run_id", "status"),
 )

@@ -12,7 +12,7 @@ from adapters.sqlalchemy.errors import StorageConflict
 from application.ports import ScoreRecord, UnitOfWork
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign, CampaignRun, RunStatus
-from domain.delivery import Delivery, DeliveryStatus, MatchedJob
+from domain.delivery import Delivery, DeliveryStatus, FailureKind, MatchedJob
 from domain.job import Job
 from domain.jst import JST
 from domain.user import Address, Preferences, User
@@ -392,7 +392,7 @@ async def test_outcomes_are_saved_and_release_the_claim(uow_factory: UowFactory)
     for delivery in (sent, failed, retry):
         delivery.attempts += 1
     async with uow_factory() as uow:
-        await uow.deliveries.save_outcomes([sent, failed, retry])
+        await uow.deliveries.save_outcomes([sent, failed, retry], "a")
         await uow.commit()
     again = await claim(uow_factory, run, "b", NOW)  # released though fresh: only the pending one
     assert [d.id for d in again] == [retry.id]
@@ -410,6 +410,73 @@ async def test_outcomes_are_saved_and_release_the_claim(uow_factory: UowFactory)
         assert await uow.deliveries.reason_counts(run.id) == {"smtp_550": 1}
 
 
+async def test_an_outcome_is_written_only_while_the_claim_is_ours(uow_factory: UowFactory) -> None:
+    run, users, jobs = await seed(uow_factory, users=1)
+    async with uow_factory() as uow:
+        await uow.deliveries.add_planned([make_delivery(run, users[0], jobs)])
+        await uow.commit()
+    (late,) = await claim(uow_factory, run, "a", NOW)
+    (taker,) = await claim(uow_factory, run, "b", NOW + timedelta(minutes=11))  # a's lease ran out
+    taker.mark_sent(NOW, "b sent it", "<b@x>")
+    late.mark_failed("smtp 550", FailureKind.PERMANENT, 550)
+    async with uow_factory() as uow:
+        assert await uow.deliveries.begin_sending([late.id], "a", NOW) == set()  # a may not start it
+        await uow.deliveries.save_outcomes([late], "a")  # nor overwrite what b records
+        await uow.deliveries.save_outcomes([taker], "b")
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.deliveries.get(taker.id)
+    assert stored is not None
+    assert (stored.status, stored.subject, stored.failure) == (DeliveryStatus.SENT, "b sent it", None)
+
+
+async def test_renewed_claims_stay_ours_and_in_flight_marks_survive(uow_factory: UowFactory) -> None:
+    run, users, jobs = await seed(uow_factory, users=2)
+    async with uow_factory() as uow:
+        await uow.deliveries.add_planned([make_delivery(run, user, jobs) for user in users])
+        await uow.commit()
+    first, second = await claim(uow_factory, run, "a", NOW)
+    async with uow_factory() as uow:
+        assert await uow.deliveries.renew_claims(run.id, "a", NOW + timedelta(minutes=8)) == 2
+        assert await uow.deliveries.begin_sending([first.id], "a", NOW + timedelta(minutes=8)) == {first.id}
+        await uow.commit()
+    assert await claim(uow_factory, run, "b", NOW + timedelta(minutes=11)) == []  # renewed: not stale
+    # a dies; once its lease is over the in-flight one comes back marked, the other one unmarked
+    taken = {d.id: d for d in await claim(uow_factory, run, "b", NOW + timedelta(minutes=19))}
+    assert set(taken) == {first.id, second.id}
+    assert taken[first.id].sending_at == NOW + timedelta(minutes=8)
+    assert taken[second.id].sending_at is None
+
+
+async def test_a_deferred_delivery_waits_and_retry_failed_takes_only_retryable_ones(
+    uow_factory: UowFactory,
+) -> None:
+    run, users, jobs = await seed(uow_factory, users=3)
+    async with uow_factory() as uow:
+        await uow.deliveries.add_planned([make_delivery(run, user, jobs) for user in users])
+        await uow.commit()
+    deferred, gave_up, refused = await claim(uow_factory, run, "a", NOW)
+    deferred.defer(NOW + timedelta(minutes=1), "smtp 451", 451, "451 4.7.1 try later")
+    gave_up.mark_failed("smtp 451", FailureKind.RETRYABLE, 451)
+    refused.mark_failed("smtp 550", FailureKind.PERMANENT, 550, "550 5.1.1 no such user")
+    for delivery in (deferred, gave_up, refused):
+        delivery.attempts = 5
+    async with uow_factory() as uow:
+        await uow.deliveries.save_outcomes([deferred, gave_up, refused], "a")
+        await uow.commit()
+    assert await claim(uow_factory, run, "b", NOW + timedelta(seconds=59)) == []
+    (again,) = await claim(uow_factory, run, "b", NOW + timedelta(minutes=1))
+    assert (again.id, again.reason, again.smtp_code, again.detail) == (deferred.id, "smtp 451", 451, "451 4.7.1 try later")
+    async with uow_factory() as uow:
+        assert await uow.deliveries.retry_failed(run.id) == 1
+        await uow.commit()
+    async with uow_factory() as uow:
+        retried, kept = await uow.deliveries.get(gave_up.id), await uow.deliveries.get(refused.id)
+    assert retried is not None and kept is not None
+    assert (retried.status, retried.failure, retried.attempts) == (DeliveryStatus.PENDING, None, 0)
+    assert (kept.status, kept.failure, kept.smtp_code) == (DeliveryStatus.FAILED, FailureKind.PERMANENT, 550)
+
+
 async def test_mailed_job_ids_counts_other_runs_inside_the_window(uow_factory: UowFactory) -> None:
     run, users, jobs = await seed(uow_factory, users=2)
     async with uow_factory() as uow:
@@ -424,12 +491,12 @@ async def test_mailed_job_ids_counts_other_runs_inside_the_window(uow_factory: U
     mailed.mark_sent(NOW, "s", "<1@x>")
     skipped.mark_skipped("no_new_matches")
     async with uow_factory() as uow:
-        await uow.deliveries.save_outcomes([mailed, skipped])
+        await uow.deliveries.save_outcomes([mailed, skipped], "a")
         await uow.commit()
     (todays,) = await claim(uow_factory, today, "a", NOW)
     todays.mark_sent(NOW, "s", "<2@x>")
     async with uow_factory() as uow:
-        await uow.deliveries.save_outcomes([todays])
+        await uow.deliveries.save_outcomes([todays], "a")
         await uow.commit()
     ids = [users[0].id, users[1].id]
     async with uow_factory() as uow:
@@ -450,7 +517,7 @@ async def test_a_loaded_delivery_is_tracked(uow_factory: UowFactory) -> None:
     (claimed,) = await claim(uow_factory, run, "a", NOW)
     claimed.mark_sent(NOW, "s", "<1@x>")
     async with uow_factory() as uow:
-        await uow.deliveries.save_outcomes([claimed])
+        await uow.deliveries.save_outcomes([claimed], "a")
         await uow.commit()
     async with uow_factory() as uow:
         loaded = await uow.deliveries.get(delivery.id)

@@ -209,12 +209,12 @@ async def test_dropped_connections_are_reopened_and_the_message_retried(
     assert controller.connections == 2 + 2  # the pool plus one reconnect per drop
 
 
-async def test_a_retry_that_is_dropped_again_is_a_temporary_failure(
+async def test_a_mail_dropped_on_every_retry_is_a_temporary_failure(
     server: tuple[CountingController, RecordingHandler],
 ) -> None:
     controller, handler = server
-    handler.drop_at_mail = {2, 3}  # the second mail, and its retry
-    mailer = SmtpMailer(settings_for(controller, pool=1))
+    handler.drop_at_mail = {2, 3, 4, 5}  # the second mail, and each of its 3 retries
+    mailer = SmtpMailer(settings_for(controller, pool=1), reconnects=3, reconnect_delay=0.01)
     mails = [composed(n) for n in range(3)]
     try:
         result = await mailer.send_many(mails)
@@ -223,8 +223,10 @@ async def test_a_retry_that_is_dropped_again_is_a_temporary_failure(
     error = result[mails[1].delivery_id]
     assert isinstance(error, MailDeliveryError)
     assert not error.permanent
+    assert not error.relay_down  # the relay answers; it just keeps hanging up on this mail
     assert result[mails[0].delivery_id] is None
     assert result[mails[2].delivery_id] is None
+    assert handler.mail_commands == 6
 
 
 async def test_connection_dropped_between_batches_is_reopened(

@@ -124,7 +124,7 @@ async def test_daily_run_volumes(engine: AsyncEngine) -> None:
                 for delivery in batch:
                     delivery.mark_sent(NOW, "本日のおすすめ", f"<{delivery.id.hex}@example.jp>")
                     delivery.attempts += 1
-                await uow.deliveries.save_outcomes(batch)
+                await uow.deliveries.save_outcomes(batch, "scale")
                 await uow.commit()
             if not batch:
                 break

@@ -1,0 +1,82 @@
+"""The sender's writes while it sends, committed as they happen and grouped while a commit is in flight.
+
+Every delivery is marked in flight (committed) before its message leaves and its outcome is committed as
+soon as the relay answers, so a sender killed at any moment leaves at most the messages it had in flight
+(one per connection) in doubt. The unit of work holds one transaction at a time: all of the sender's
+writes go through this one queue, whose single flusher takes everything queued at once."""
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from application.ports import Clock, UnitOfWork
+from domain.delivery import Delivery
+
+
+@dataclass
+class _Pending:
+    begin: list[uuid.UUID] = field(default_factory=list)
+    settle: list[Delivery] = field(default_factory=list)
+    renew: bool = False
+    waiters: list[asyncio.Future[set[uuid.UUID]]] = field(default_factory=list)
+
+
+class SendJournal:
+    def __init__(self, uow: UnitOfWork, clock: Clock, run_id: uuid.UUID, claimant: str) -> None:
+        self._uow, self._clock, self._run_id, self._claimant = uow, clock, run_id, claimant
+        self._pending = _Pending()
+        self._flusher: asyncio.Task[None] | None = None
+        self.commits = 0
+
+    async def begin(self, delivery_id: uuid.UUID) -> bool:
+        """Mark a delivery in flight; False when its claim is no longer ours (do not send it)."""
+        self._pending.begin.append(delivery_id)
+        return delivery_id in await self._submit()
+
+    async def settle(self, deliveries: Sequence[Delivery]) -> None:
+        """Record outcomes (final, deferred, or released unchanged) and release their claims."""
+        self._pending.settle.extend(deliveries)
+        await self._submit()
+
+    async def renew(self) -> None:
+        """Extend the lease of every delivery this sender holds in the run."""
+        self._pending.renew = True
+        await self._submit()
+
+    def _submit(self) -> asyncio.Future[set[uuid.UUID]]:
+        waiter: asyncio.Future[set[uuid.UUID]] = asyncio.get_running_loop().create_future()
+        self._pending.waiters.append(waiter)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return waiter
+
+    async def _flush(self) -> None:
+        while self._pending.waiters:
+            work, self._pending = self._pending, _Pending()
+            try:
+                started = await self._write(work)
+            except BaseException as exc:
+                for waiter in work.waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for waiter in work.waiters:
+                if not waiter.done():
+                    waiter.set_result(started)
+
+    async def _write(self, work: _Pending) -> set[uuid.UUID]:
+        now = self._clock.now()
+        started: set[uuid.UUID] = set()
+        async with self._uow as uow:
+            # Outcomes first: a worker's next begin may follow its previous settle in the same commit.
+            await uow.deliveries.save_outcomes(work.settle, self._claimant)
+            if work.renew:
+                await uow.deliveries.renew_claims(self._run_id, self._claimant, now)
+            if work.begin:
+                started = await uow.deliveries.begin_sending(work.begin, self._claimant, now)
+            await uow.commit()
+        self.commits += 1
+        return started
