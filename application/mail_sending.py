@@ -164,6 +164,7 @@ class RunSender:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+            await journal.drain()  # the unit of work is free again before the next claim
         if batch_state.relay_down is not None:
             left = [d for d, _ in batch_state.queue]
             await journal.settle(left)  # unchanged: only their claims are released

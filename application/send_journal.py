@@ -44,6 +44,11 @@ class SendJournal:
         self._pending.renew = True
         await self._submit()
 
+    async def drain(self) -> None:
+        """Wait for the writes in progress (one cancelled caller does not cancel the commit it joined)."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.wait({self._flusher})
+
     def _submit(self) -> asyncio.Future[set[uuid.UUID]]:
         waiter: asyncio.Future[set[uuid.UUID]] = asyncio.get_running_loop().create_future()
         self._pending.waiters.append(waiter)

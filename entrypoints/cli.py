@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, help="JST date, default today")
     bounces = mail_sub.add_parser("bounces", help="read bounces and complaints from a Maildir or a folder of .eml")
     bounces.add_argument("directory", type=Path)
+    retry = mail_sub.add_parser("retry-failed", help="send a run's retryable failures again")
+    retry.add_argument("campaign")
+    retry.add_argument("--date", type=_date, required=True, help="the run's JST date")
     serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -120,6 +123,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
         return await commands.recommend(args.user_id, args.limit, settings, console)
     if args.command == "mail" and args.mail_command == "bounces":
         return await commands.mail_bounces(args.directory, settings, console)
+    if args.command == "mail" and args.mail_command == "retry-failed":
+        return await commands.mail_retry_failed(args.campaign, args.date, settings, console)
     if args.command == "mail":
         return await commands.mail_run(args.campaign, args.date, settings, console)
     if args.command == "db":

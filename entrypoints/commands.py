@@ -165,6 +165,17 @@ async def mail_bounces(directory: Path, settings: Settings, console: Console) ->
     console.print(Text(f"{directory}: {reading.files} files, {len(reading.problems)} skipped, "
                        f"{len(reading.reports)} reports: {outcomes}"), highlight=False)  # fmt: skip
     return 2 if reading.problems else 0
+async def mail_retry_failed(campaign: str, run_date: date, settings: Settings, console: Console) -> int:
+    from application.use_cases.retry_failed_mail import RetryFailedMail, RetryFailedMailCommand
+
+    container = make_container(settings, progress=RichProgress(console))
+    try:
+        async with container() as request:
+            summary = await (await request.get(RetryFailedMail))(RetryFailedMailCommand(campaign, run_date))
+    finally:
+        await container.close()
+    print_summary(console, summary)
+    return 0
 
 
 async def import_file(kind: str, path: Path, settings: Settings, console: Console) -> int:

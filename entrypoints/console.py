@@ -42,7 +42,9 @@ def print_summary(console: Console, summary: RunSummary) -> None:
     table = Table(title=f"Daily mail — campaign {summary.campaign}, {summary.run_date} (JST)", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    if summary.planned_now:
+    if summary.retried is not None:
+        rows = [("failed deliveries put back to send", f"{summary.retried:,}")]
+    elif summary.planned_now:
         rows = [
             ("users in audience", f"{summary.users:,}"),
             ("open jobs", f"{summary.jobs:,}"),
@@ -56,7 +58,10 @@ def print_summary(console: Console, summary: RunSummary) -> None:
     rows += [
         ("mails sent now", f"{send.sent:,}"),
         ("failed now", f"{send.failed:,}"),
+        ("refused for now, tried again later", f"{send.deferred:,}"),
     ]
+    if send.in_doubt:  # a sender died with these in flight: the relay may have taken them already
+        rows.append(("in flight when a sender died, sent again (same Message-ID)", f"{send.in_doubt:,}"))
     rows += [(f"run total: {status}", f"{n:,}") for status, n in sorted(summary.status_counts.items())]
     rows += [(f"  reason: {reason}", f"{n:,}") for reason, n in sorted(summary.reason_counts.items())]
     rows += [

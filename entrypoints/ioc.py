@@ -62,6 +62,7 @@ from application.use_cases.record_bounces import BouncePolicy, RecordBounces
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
+from application.use_cases.retry_failed_mail import RetryFailedMail
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
 from application.use_cases.search_jobs import SearchJobs
@@ -274,6 +275,7 @@ class RateLimitProvider(Provider):
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     use_cases = provide_all(RunDailyMail, RecommendJobs, RecordAction, ImportJobs, ImportUsers, CreateCampaign)
+    mail_sending = provide_all(RetryFailedMail)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
     jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)

@@ -67,6 +67,7 @@ class RunSummary:
     status_counts: dict[str, int] = field(default_factory=dict)
     reason_counts: dict[str, int] = field(default_factory=dict)
     planned_now: bool = False  # False: a resumed run whose planning an earlier start had finished
+    retried: int | None = None  # `mail retry-failed`: failed deliveries put back to be sent again
 
     @property
     def pairs_per_second(self) -> float:
@@ -104,14 +105,7 @@ class RunDailyMail:
         if run.status is RunStatus.PLANNING:
             await self._plan(campaign, run, summary)
             summary.planned_now = True
-        await self._send(campaign, run, summary)
-        async with self._uow as uow:
-            summary.status_counts = await uow.deliveries.status_counts(run.id)
-            summary.reason_counts = await uow.deliveries.reason_counts(run.id)
-            if run.status is not RunStatus.FINISHED and not summary.status_counts.get("pending"):
-                run.status, run.finished_at = RunStatus.FINISHED, self._clock.now()
-                await uow.deliveries.save_run(run)
-            await uow.commit()
+        await send_and_settle(self._uow, self._sender, self._clock, self._progress, campaign, run, summary)
         return summary
 
     async def _plan(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
@@ -173,11 +167,23 @@ class RunDailyMail:
             self._progress.advance("scoring", len(plan.user_ids))
         return time.perf_counter() - started
 
-    async def _send(self, campaign: Campaign, run: CampaignRun, summary: RunSummary) -> None:
-        started = time.perf_counter()
-        async with self._uow as uow:
-            pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
-        self._progress.start("sending", pending)
-        await self._sender.send_all(campaign, run, summary.send, lambda n: self._progress.advance("sending", n))
-        self._progress.finish("sending")
-        summary.send.seconds = time.perf_counter() - started
+
+async def send_and_settle(
+    uow: UnitOfWork, sender: RunSender, clock: Clock, progress: ProgressReporter, campaign: Campaign,
+    run: CampaignRun, summary: RunSummary,
+) -> None:  # fmt: skip
+    """Send what is pending; the run is finished only when no delivery is left pending."""
+    started = time.perf_counter()
+    async with uow:
+        pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
+    progress.start("sending", pending)
+    await sender.send_all(campaign, run, summary.send, lambda n: progress.advance("sending", n))
+    progress.finish("sending")
+    summary.send.seconds = time.perf_counter() - started
+    async with uow:
+        summary.status_counts = await uow.deliveries.status_counts(run.id)
+        summary.reason_counts = await uow.deliveries.reason_counts(run.id)
+        if run.status is not RunStatus.FINISHED and not summary.status_counts.get("pending"):
+            run.status, run.finished_at = RunStatus.FINISHED, clock.now()
+            await uow.deliveries.save_run(run)
+        await uow.commit()

@@ -4,7 +4,6 @@ import email
 import email.policy
 import threading
 import uuid
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
