@@ -45,6 +45,11 @@ def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
         ("MAILSCORE_BOUNCE_WEBHOOK_SECRET", "short", "at least 32"),
         ("MAILSCORE_PLANNING_PROCESSES", "-1", "0 or more"),
         ("MAILSCORE_PLANNING_PROCESSES", "two", "0 or more"),
+        ("MAILSCORE_SEND_MAX_ATTEMPTS", "0", "positive"),
+        ("MAILSCORE_SEND_RETRY_SECONDS", "later", "not a number"),
+        ("MAILSCORE_SMTP_DOMAIN_RATES", "docomo.ne.jp", "domain=rate"),
+        ("MAILSCORE_SMTP_DOMAIN_RATES", "docomo.ne.jp=fast", "rate for docomo.ne.jp is not a number"),
+        ("MAILSCORE_SMTP_DOMAIN_RATES", "docomo.ne.jp=0", "must be positive"),
         ("MAILSCORE_CLAIM_TIMEOUT_SECONDS", "soon", "not a number"),
         ("MAILSCORE_BASE_URL", "ftp://site", "http(s)"),
         ("MAILSCORE_SENDER_ADDRESS", "nobody", "email"),
@@ -107,3 +112,19 @@ def test_rate_limits_default_to_the_customers_and_can_be_changed_or_switched_off
     assert changed.trusted_proxies == ("10.0.0.0/8", "::1")
     assert changed.redis_prefix == "ms-staging:"
     assert load_settings({"MAILSCORE_RATE_LIMIT_IP": "10/90s"}).request_limits.per_ip == Limit(10, 90)
+
+
+def test_domain_rates_go_over_the_carrier_defaults_and_the_relay_rate_comes_from_the_url() -> None:
+    from entrypoints.ioc import send_rates
+
+    settings = load_settings({
+        "MAILSCORE_SMTP_DOMAIN_RATES": " docomo.ne.jp=2, Example.COM=20 ,*=50",
+        "MAILSCORE_SMTP_URL": "smtp://relay.internal?rate=80",
+    })  # fmt: skip
+    rates = send_rates(settings)
+    assert rates.relay == 80
+    assert rates.for_domain("docomo.ne.jp") == ("docomo.ne.jp", 2)
+    assert rates.for_domain("ezweb.ne.jp") == ("ezweb.ne.jp", 5)  # a default kept
+    assert rates.for_domain("mail.example.com") == ("example.com", 20)
+    assert rates.for_domain("gmail.com") == ("gmail.com", 50)
+    assert send_rates(load_settings({})).relay is None

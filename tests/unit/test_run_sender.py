@@ -1,5 +1,7 @@
 """Sending checks again at send time (planning may be hours old), and one bad mail never stops a run."""
 
+import asyncio
+import dataclasses
 import email
 import email.policy
 import threading
@@ -14,8 +16,9 @@ from adapters.mail.composer import JinjaMailComposer
 from application.links import LinkSigner
 from application.mail_sending import RelayUnavailable, RunSender, SendOptions, SendStats
 from application.ports import MailContext, MailDeliveryError, OutgoingMail
+from application.send_pacing import RetryPolicy, SendRates
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch
+from domain.delivery import DeliveryStatus, FailureKind, PlannedDelivery, PlannedMatch
 from domain.jst import at_jst, end_of_day_jst
 from tests.unit.test_run_daily_mail import make_job, make_user
 
@@ -41,7 +44,7 @@ class RecordingMailer:
         pass
 
 
-async def plan(uow: InMemoryUnitOfWork, users: list, jobs: list) -> tuple[Campaign, CampaignRun]:  # type: ignore[type-arg]
+async def plan(uow: InMemoryUnitOfWork, users: list, jobs: list, ordered: bool = False) -> tuple[Campaign, CampaignRun]:  # type: ignore[type-arg]
     campaign = Campaign(id=uuid.uuid4(), name="daily")
     async with uow:
         await uow.campaigns.add(campaign)
@@ -53,8 +56,8 @@ async def plan(uow: InMemoryUnitOfWork, users: list, jobs: list) -> tuple[Campai
         await uow.deliveries.add_planned([
             PlannedDelivery(run.id, campaign.id, u.id, u.email, DeliveryStatus.PENDING, None, tuple(
                 PlannedMatch(j.id, rank, 50.0, 50.0, 50.0, 50.0, ["自宅から約10分"], 1.0, 10)
-                for rank, j in enumerate(jobs, 1)))
-            for u in users
+                for rank, j in enumerate(jobs, 1)), **({"id": uuid.UUID(int=n + 1)} if ordered else {}))
+            for n, u in enumerate(users)
         ])  # fmt: skip
         await uow.commit()
     return campaign, run
@@ -153,3 +156,76 @@ async def test_mails_are_composed_off_the_event_loop_before_the_batch_is_sent() 
     assert threading.get_ident() not in composer.threads  # the loop stayed free
     assert len(mailer.sent) == 3
     assert set((await statuses(uow, run, users)).values()) == {("sent", None)}
+
+
+class ScriptedMailer:
+    """Answers each recipient from a script of reply codes (None = accepted), one per attempt."""
+
+    concurrency = 3
+
+    def __init__(self, script: dict[str, list[int | None]]) -> None:
+        self.script = script
+        self.calls: list[tuple[str, bool]] = []
+
+    async def send(self, mail: OutgoingMail, *, fresh_connection: bool = False) -> MailDeliveryError | None:
+        self.calls.append((mail.recipient, fresh_connection))
+        code = self.script[mail.recipient].pop(0)
+        if code is None:
+            return None
+        return MailDeliveryError(f"SMTP {code}: go away", permanent=code >= 500, code=code)
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_4xx_is_retried_on_a_fresh_connection_5xx_fails_for_good_and_attempts_run_out() -> None:
+    uow = InMemoryUnitOfWork()
+    later, never, stubborn, fine = (make_user("1500041", n) for n in ("later", "never", "stubborn", "fine"))
+    campaign, run = await plan(uow, [later, never, stubborn, fine], [make_job("ホール")])
+    mailer = ScriptedMailer({
+        "later@example.jp": [451, 450, None], "never@example.jp": [550],
+        "stubborn@example.jp": [421, 451, 451], "fine@example.jp": [None],
+    })  # fmt: skip
+    options = dataclasses.replace(OPTIONS, retry=RetryPolicy(max_attempts=3, base=timedelta(0)), poll_interval=0)
+    stats = SendStats()
+    sender = RunSender(uow, JinjaMailComposer("no-reply@mailscore.example.jp", "Mail Score"), mailer,
+                       FixedClock(NOW), options)  # fmt: skip
+    await sender.send_all(campaign, run, stats)
+    async with uow:
+        found = {u.full_name: await uow.deliveries.for_user(run.id, u.id) for u in (later, never, stubborn, fine)}
+    d = {name: delivery for name, delivery in found.items() if delivery is not None}
+    assert (d["later"].status, d["later"].attempts) == (DeliveryStatus.SENT, 3)
+    assert (d["never"].status, d["never"].failure, d["never"].smtp_code, d["never"].attempts) == (
+        DeliveryStatus.FAILED, FailureKind.PERMANENT, 550, 1)  # fmt: skip
+    assert d["never"].reason == "smtp 550"
+    assert d["never"].detail == "SMTP 550: go away"
+    assert (d["stubborn"].status, d["stubborn"].failure, d["stubborn"].attempts) == (
+        DeliveryStatus.FAILED, FailureKind.RETRYABLE, 3)  # fmt: skip
+    assert d["fine"].status is DeliveryStatus.SENT
+    assert (stats.sent, stats.failed, stats.deferred) == (2, 2, 4)
+    fresh = {(to, f) for to, f in mailer.calls if to == "later@example.jp"}
+    assert fresh == {("later@example.jp", False), ("later@example.jp", True)}  # first try reused, retries fresh
+    assert [f for to, f in mailer.calls if to == "later@example.jp"] == [False, True, True]
+    assert all(not m for m in mailer.script.values())  # every scripted attempt was used, none more
+
+
+async def test_a_throttled_domain_does_not_hold_up_the_others() -> None:
+    uow = InMemoryUnitOfWork()
+    carrier = [make_user("1500041", f"k{n}") for n in range(3)]
+    for user in carrier:
+        user.email = f"{user.full_name}@docomo.ne.jp"
+    others = [make_user("1500041", f"o{n}") for n in range(3)]
+    campaign, run = await plan(uow, carrier + others, [make_job("ホール")], ordered=True)  # carriers first
+    mailer = RecordingMailer()
+    mailer.concurrency = 1
+    options = dataclasses.replace(OPTIONS, rates=SendRates(domains={"docomo.ne.jp": 0.5}))
+    sender = RunSender(uow, JinjaMailComposer("no-reply@mailscore.example.jp", "Mail Score"), mailer,
+                       FixedClock(NOW), options)  # fmt: skip
+    task = asyncio.create_task(sender.send_all(campaign, run, SendStats()))
+    await asyncio.sleep(0.5)  # one carrier mail may start now, the next only two seconds later
+    sent_so_far = [m.recipient for m in mailer.sent]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sum(r.endswith("@docomo.ne.jp") for r in sent_so_far) == 1
+    assert {u.email for u in others} <= set(sent_so_far)
