@@ -27,7 +27,8 @@ CAMPAIGN = "smtp"
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
     url = request.getfixturevalue("empty_postgres_url") if request.param == "postgresql" else None
     place = Site(tmp_path, url)
-    place.run("demo", "--users", "300", "--jobs", "600", "--database", place.url,
+    users = 300 if request.node.name.startswith("test_drops_every_50") else 150  # the case is 300
+    place.run("demo", "--users", str(users), "--jobs", "600", "--database", place.url,
               "--outbox", str(tmp_path / "outbox0"))  # fmt: skip
     # A campaign of its own, with no resend window: the demo's run today leaves it every job to send.
     place.run("campaign", "create", CAMPAIGN, "--resend-window-days", "0")
@@ -121,7 +122,7 @@ def test_a_sender_killed_mid_run_is_resumed_without_gaps_or_unexplained_duplicat
     with relay_for(site, relay):
         process = site.start("mail", "run", CAMPAIGN, "--date", day)
         deadline = time.monotonic() + 120
-        while relay.total() < 60:
+        while relay.total() < 40:
             assert process.poll() is None, "the run ended before it could be interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.002)
@@ -176,7 +177,7 @@ def test_two_senders_on_one_run_with_421_450_and_550(site: Site) -> None:
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, err[-3000:] + out[-3000:]
     rows = check_exactly_once(site, relay, day)
-    assert sum(relay.refused.values()) >= 30
+    assert sum(relay.refused.values()) >= 15
     refused = [r for r in rows if one_in(11, salt=3)(r.email) and r.status != "skipped"]
     assert all((r.status, r.failure, r.smtp_code) == ("failed", "permanent", 550) for r in refused)
 
