@@ -8,7 +8,8 @@ Rules:
   committed as soon as the relay answers; an outcome is written only while the claim is still ours.
 - So a sender killed at any moment leaves at most its in-flight messages (one per connection) in doubt:
   the relay may have taken them. They are sent again, with the same Message-ID (derived from (run, user)),
-  and counted as `in_doubt`. Nothing else is ever sent twice, and nothing is skipped.
+  and counted as `in_doubt`; or, with `in_doubt="hold"`, failed as retryable for an operator to send with
+  `mail retry-failed`. Nothing else is ever sent twice, and nothing is skipped.
 - Message starts are paced per relay and per recipient domain (slow for mobile carriers).
 - A 5xx reply fails the delivery for good (FailureKind.PERMANENT: a hard bounce for the bounce handling).
   A 4xx reply or a connection lost before the relay took the message defers the delivery with exponential
@@ -24,6 +25,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from application import links
 from application.ports import (
@@ -56,6 +58,9 @@ class SendOptions:
     poll_interval: float = 0.5
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rates: SendRates = field(default_factory=SendRates)
+    # A delivery found in flight after its sender died: "resend" it (no gap; the relay may get it twice,
+    # with one Message-ID) or "hold" it as a retryable failure (never twice; `mail retry-failed` sends it).
+    in_doubt: Literal["resend", "hold"] = "resend"
 
 
 @dataclass
@@ -63,7 +68,7 @@ class SendStats:
     sent: int = 0
     failed: int = 0
     deferred: int = 0  # temporary refusals, tried again after a backoff
-    in_doubt: int = 0  # found in flight after a sender died: sent again with the same Message-ID
+    in_doubt: int = 0  # found in flight after a sender died: sent again (same Message-ID), or held
     lost_claims: int = 0  # taken over by another sender (our lease ran out) before we sent them
     seconds: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
@@ -189,7 +194,12 @@ class RunSender:
         settled: list[Delivery] = []
         for d in batch:
             user = users.get(d.user_id)
-            if user is None or not user.is_active:
+            if d.sending_at is not None and self._options.in_doubt == "hold":
+                d.mark_failed("in doubt", FailureKind.RETRYABLE,
+                              detail="in flight when its sender died: the relay may have taken it")  # fmt: skip
+                _count_failure(stats, d)
+                stats.in_doubt += 1
+            elif user is None or not user.is_active:
                 d.mark_skipped(SkipReason.INACTIVE.value)
             elif not user.email_opt_in:
                 d.mark_skipped(SkipReason.OPTED_OUT.value)

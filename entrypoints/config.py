@@ -56,6 +56,7 @@ class Settings:
     send_retry_max_seconds: float = 900.0
     # Messages per second per recipient domain, over the defaults (slow for mobile carriers); "*" = others.
     smtp_domain_rates: tuple[tuple[str, float], ...] = ()
+    send_in_doubt: str = "resend"  # or "hold": see SendOptions.in_doubt
     secret_key: str = field(default="", repr=False)
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
@@ -176,6 +177,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name in ("send_retry_seconds", "send_retry_max_seconds"):
         if (raw := get(name)) is not None:
             values[name] = float(_positive(name, raw, float))
+    if (raw := get("send_in_doubt")) is not None:
+        if raw not in ("resend", "hold"):
+            raise ConfigError(f"MAILSCORE_SEND_IN_DOUBT: must be resend or hold, not {raw!r}")
+        values["send_in_doubt"] = raw
     if (raw := get("smtp_domain_rates")) is not None:
         values["smtp_domain_rates"] = _domain_rates(raw)
     if (raw := get("secret_key")) is not None:

@@ -61,7 +61,7 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         ("refused for now, tried again later", f"{send.deferred:,}"),
     ]
     if send.in_doubt:  # a sender died with these in flight: the relay may have taken them already
-        rows.append(("in flight when a sender died, sent again (same Message-ID)", f"{send.in_doubt:,}"))
+        rows.append(("in flight when a sender died (MAILSCORE_SEND_IN_DOUBT)", f"{send.in_doubt:,}"))
     rows += [(f"run total: {status}", f"{n:,}") for status, n in sorted(summary.status_counts.items())]
     rows += [(f"  reason: {reason}", f"{n:,}") for reason, n in sorted(summary.reason_counts.items())]
     rows += [

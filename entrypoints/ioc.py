@@ -151,6 +151,7 @@ class InfrastructureProvider(Provider):
                 cap=timedelta(seconds=max(settings.send_retry_seconds, settings.send_retry_max_seconds)),
             ),
             rates=send_rates(settings),
+            in_doubt="hold" if settings.send_in_doubt == "hold" else "resend",
         )
 
     @provide(scope=Scope.APP)

@@ -137,6 +137,33 @@ def test_a_sender_killed_mid_run_is_resumed_without_gaps_or_unexplained_duplicat
           f"sent twice: {sum(n > 1 for n in relay.accepted.values())}")  # fmt: skip
 
 
+def test_with_in_doubt_held_a_killed_sender_never_causes_a_second_copy(site: Site) -> None:
+    """MAILSCORE_SEND_IN_DOUBT=hold: what was in flight at the kill is failed as retryable, not resent."""
+    day = jst_day(1)
+    relay = FaultyRelay(drop_every=50, data_delay=0.01)
+    site.env["MAILSCORE_SEND_IN_DOUBT"] = "hold"
+    with relay_for(site, relay):
+        process = site.start("mail", "run", CAMPAIGN, "--date", day)
+        deadline = time.monotonic() + 120
+        while relay.total() < 40:
+            assert process.poll() is None, "the run ended before it could be interrupted"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+        in_doubt = {r.message_id for r in deliveries(site, day) if r.status == "pending" and r.in_flight}
+        site.run("mail", "run", CAMPAIGN, "--date", day)
+    rows = deliveries(site, day)
+    assert "pending" not in {r.status for r in rows}
+    assert max(relay.accepted.values()) == 1  # no second copy of anything
+    held = {r.message_id for r in rows if r.status == "failed"}
+    assert held == in_doubt
+    assert all(r.failure == "retryable" for r in rows if r.message_id in held)
+    sent = {r.message_id for r in rows if r.status == "sent"}
+    # the relay has every sent one; of the held ones, it may have taken those it was answering at the kill
+    assert sent <= set(relay.accepted) <= sent | held
+
+
 def test_messages_stuck_mid_transaction_at_a_kill_are_sent_once_after_restart(site: Site) -> None:
     """Killed while the relay had not yet taken the in-flight messages (held at RCPT): those were marked
     in flight, come back as in doubt, and are sent exactly once; nothing is duplicated."""

@@ -46,6 +46,7 @@ def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
         ("MAILSCORE_PLANNING_PROCESSES", "-1", "0 or more"),
         ("MAILSCORE_PLANNING_PROCESSES", "two", "0 or more"),
         ("MAILSCORE_SEND_MAX_ATTEMPTS", "0", "positive"),
+        ("MAILSCORE_SEND_IN_DOUBT", "maybe", "resend or hold"),
         ("MAILSCORE_SEND_RETRY_SECONDS", "later", "not a number"),
         ("MAILSCORE_SMTP_DOMAIN_RATES", "docomo.ne.jp", "domain=rate"),
         ("MAILSCORE_SMTP_DOMAIN_RATES", "docomo.ne.jp=fast", "rate for docomo.ne.jp is not a number"),

@@ -229,3 +229,34 @@ async def test_a_throttled_domain_does_not_hold_up_the_others() -> None:
         await task
     assert sum(r.endswith("@docomo.ne.jp") for r in sent_so_far) == 1
     assert {u.email for u in others} <= set(sent_so_far)
+
+
+@pytest.mark.parametrize("policy", ["resend", "hold"])
+async def test_a_delivery_left_in_flight_by_a_dead_sender_is_resent_or_held(policy: str) -> None:
+    uow = InMemoryUnitOfWork()
+    users = [make_user("1500041", n) for n in ("flying", "waiting")]
+    campaign, run = await plan(uow, users, [make_job("ホール")])
+    async with uow:  # a sender claimed both and had begun the first when it died
+        claimed = await uow.deliveries.claim_pending(run.id, 10, "dead", NOW, NOW)
+        flying = next(d for d in claimed if d.email_address == "flying@example.jp")
+        await uow.deliveries.begin_sending([flying.id], "dead", NOW)
+        await uow.commit()
+    mailer = RecordingMailer()
+    options = dataclasses.replace(OPTIONS, in_doubt=policy, claim_timeout=timedelta(minutes=5))
+    stats = SendStats()
+    later = FixedClock(NOW + timedelta(minutes=6))
+    await RunSender(uow, JinjaMailComposer("no-reply@mailscore.example.jp", "Mail Score"), mailer, later,
+                    options).send_all(campaign, run, stats)  # fmt: skip
+    result = await statuses(uow, run, users)
+    assert stats.in_doubt == 1
+    assert result["waiting"] == ("sent", None)
+    if policy == "resend":
+        assert result["flying"] == ("sent", None)
+        assert sorted(m.recipient for m in mailer.sent) == ["flying@example.jp", "waiting@example.jp"]
+    else:
+        assert result["flying"] == ("failed", "in doubt")
+        assert [m.recipient for m in mailer.sent] == ["waiting@example.jp"]
+        async with uow:
+            held = await uow.deliveries.for_user(run.id, users[0].id)
+        assert held is not None
+        assert held.failure is FailureKind.RETRYABLE  # `mail retry-failed` sends it when someone decides to
