@@ -8,7 +8,7 @@ import hmac
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,11 @@ class Settings:
     # Forked processes that score while this one writes (Linux; 0 plans in a thread). One is enough for two
     # cores: the writer and the database server use the rest.
     planning_processes: int = field(default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0)
+    queue_name: str = "mailscore"
+    shard_size: int = 500
+    redelivery_seconds: float = 600.0
+    schedule_lateness_seconds: float = 1800.0
+    schedule: dict[str, str] = field(default_factory=dict)  # campaign name -> cron in JST
     secret_key: str = field(default="", repr=False)
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
@@ -166,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name in ("matches_ttl_seconds", "matches_cursor_ttl_seconds"):
         if (raw := get(name)) is not None:
             values[name] = int(_positive(name, raw, int))
+    values.update(_worker_settings(get))
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
@@ -181,6 +187,36 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if (raw := get("redis_prefix")) is not None:
         values["redis_prefix"] = raw
     return Settings(**values)
+
+
+def _worker_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if (raw := get("queue_name")) is not None:
+        values["queue_name"] = raw
+    if (raw := get("shard_size")) is not None:
+        values["shard_size"] = int(_positive("shard_size", raw, int))
+    for name in ("redelivery_seconds", "schedule_lateness_seconds"):
+        if (raw := get(name)) is not None:
+            values[name] = float(_positive(name, raw, float))
+    if (raw := get("schedule")) is not None:
+        values["schedule"] = _schedule(raw)
+    return values
+
+
+def _schedule(raw: str) -> dict[str, str]:
+    """`daily=0 8 * * *; weekday=30 7 * * 1-5`: campaign name = cron expression in JST."""
+    from domain.cron import CronError, CronSchedule
+
+    crons: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(";"))):
+        name, sep, expression = entry.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"MAILSCORE_SCHEDULE: expected campaign=cron, got {entry!r}")
+        try:
+            crons[name.strip()] = CronSchedule.parse(expression).expression
+        except CronError as exc:
+            raise ConfigError(f"MAILSCORE_SCHEDULE: {name.strip()}: {exc}") from None
+    return crons
 
 
 def _check_smtp_url(url: str) -> None:

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, alias, from_context, make_async_container, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from taskiq import AsyncBroker
 
 from adapters.clock import SystemClock
 from adapters.mail.composer import JinjaMailComposer
+from adapters.queue.taskiq_queue import TaskiqTaskQueue
 from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
@@ -18,6 +20,7 @@ from application.links import LinkSigner
 from application.mail_planning import PlanningExecutor, PlanOptions, ThreadPlanning
 from application.mail_sending import SendOptions
 from application.match_cache import MatchCache, MatchCacheSettings
+from application.matching_states import MatchingStates
 from application.paging import CursorCodec
 from application.ports import (
     AccessTokens,
@@ -34,6 +37,7 @@ from application.ports import (
     RateLimiter,
     ReferenceData,
     RunLauncher,
+    TaskQueue,
     UnitOfWork,
 )
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
@@ -42,6 +46,7 @@ from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
 from application.use_cases.edit_campaign import EditCampaign
 from application.use_cases.edit_job import EditJob
+from application.use_cases.fire_due_schedules import FireDueSchedules, ScheduleOptions
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
@@ -62,6 +67,7 @@ from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
+from application.use_cases.run_mail_shard import RunMailShard
 from application.use_cases.search_jobs import SearchJobs
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
@@ -71,7 +77,9 @@ from application.use_cases.show_campaign_run import ShowCampaignRun
 from application.use_cases.show_daily_activity import ShowDailyActivity
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
+from application.use_cases.show_run_progress import ShowRunProgress
 from application.use_cases.start_campaign_run import StartCampaignRun
+from application.use_cases.start_sharded_run import ShardOptions, StartShardedRun
 from application.use_cases.throttle_request import RequestLimits, ThrottleRequest
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
@@ -168,6 +176,18 @@ class InfrastructureProvider(Provider):
 
         return PlanOptions(planning_executor(settings.planning_processes), encode_score_factors)
 
+    @provide(scope=Scope.APP)
+    def matching_states(self) -> MatchingStates:
+        return MatchingStates()
+
+    @provide(scope=Scope.APP)
+    def shard_options(self, settings: Settings) -> ShardOptions:
+        return ShardOptions(shard_size=settings.shard_size)
+
+    @provide(scope=Scope.APP)
+    def schedule_options(self, settings: Settings) -> ScheduleOptions:
+        return ScheduleOptions(timedelta(seconds=settings.schedule_lateness_seconds), dict(settings.schedule))
+
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -258,6 +278,22 @@ class UseCaseProvider(Provider):
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
     )
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
+    runs = provide_all(RunMailShard, ShowRunProgress)
+
+
+class QueueProvider(Provider):
+    """What queues work for the workers; for the processes that have a broker (worker, scheduler, CLI)."""
+
+    scope = Scope.REQUEST
+    starts = provide_all(StartShardedRun, FireDueSchedules)
+
+    def __init__(self, broker: AsyncBroker) -> None:
+        super().__init__()
+        self._broker = broker
+
+    @provide(scope=Scope.APP)
+    def queue(self) -> TaskQueue:
+        return TaskiqTaskQueue(self._broker)
 
 
 def make_container(

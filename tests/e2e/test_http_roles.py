@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/admin/analytics/campaigns/{campaign_id:uuid}"): "read:analytics",
     ("GET", "/api/v1/admin/analytics/daily"): "read:analytics",
     ("GET", "/api/v1/admin/audit"): "security:audit",
+    ("GET", "/api/v1/admin/runs/{run_id:uuid}"): "read:analytics",
     ("GET", "/health"): None,
     ("GET", "/ready"): None,
     ("GET", "/metrics"): None,
