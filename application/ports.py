@@ -2,7 +2,7 @@
 the same contract tests as the real ones."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -558,3 +558,13 @@ class TaskQueue(Protocol):
 
     async def start_run(self, campaign_name: str, run_date: date) -> None: ...
     async def run_shard(self, run_id: uuid.UUID, shard_no: int) -> None: ...
+    async def jobs_changed(self, job_ids: Collection[uuid.UUID]) -> None: ...
+    async def user_changed(self, user_id: uuid.UUID) -> None: ...
+
+
+class Notifier(Protocol):
+    """Real-time messages to one user (their WebSocket, on whichever API process it is connected)."""
+
+    async def notify(self, user_id: uuid.UUID, event: Mapping[str, object]) -> None:
+        """`event` is JSON-ready and carries an `id` a client can use to drop a repeat."""
+        ...

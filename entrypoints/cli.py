@@ -81,13 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = mail_sub.add_parser("run", help="run (or resume) a campaign's mail for a JST date")
     run.add_argument("campaign")
     run.add_argument("--date", type=_date, help="JST date, default today")
-    bounces = mail_sub.add_parser("bounces", help="read bounces and complaints from a Maildir or a folder of .eml")
-    bounces.add_argument("directory", type=Path)
     run.add_argument(
         "--via-workers",
         action="store_true",
         help="split into shards done by `mailscore worker` processes (in this process without Redis)",
     )
+    bounces = mail_sub.add_parser("bounces", help="read bounces and complaints from a Maildir or a folder of .eml")
+    bounces.add_argument("directory", type=Path)
     worker = sub.add_parser("worker", help="run taskiq worker processes (needs MAILSCORE_REDIS_URL)")
     worker.add_argument("--workers", type=_positive, default=1, help="worker processes on this machine")
     scheduler = sub.add_parser("scheduler", help="fire the campaigns' runs at their time in JST (one acts at a time)")

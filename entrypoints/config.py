@@ -56,6 +56,8 @@ class Settings:
     redelivery_seconds: float = 600.0
     schedule_lateness_seconds: float = 1800.0
     schedule: dict[str, str] = field(default_factory=dict)  # campaign name -> cron in JST
+    alert_threshold: float = 80.0
+    notification_history: int = 50
     secret_key: str = field(default="", repr=False)
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
@@ -200,6 +202,13 @@ def _worker_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
             values[name] = float(_positive(name, raw, float))
     if (raw := get("schedule")) is not None:
         values["schedule"] = _schedule(raw)
+    if (raw := get("alert_threshold")) is not None:
+        threshold = float(_positive("alert_threshold", raw, float))
+        if threshold > 100:
+            raise ConfigError(f"MAILSCORE_ALERT_THRESHOLD: a total score is at most 100, got {raw!r}")
+        values["alert_threshold"] = threshold
+    if (raw := get("notification_history")) is not None:
+        values["notification_history"] = int(_positive("notification_history", raw, int))
     return values
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, alias, from_context, make_async_container, provide, provide_all
+from litestar.channels import ChannelsBackend
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from taskiq import AsyncBroker
 
@@ -30,6 +31,7 @@ from application.ports import (
     MailComposer,
     Mailer,
     MatchInvalidation,
+    Notifier,
     NullCacheStats,
     NullProgress,
     PasswordHasher,
@@ -60,11 +62,13 @@ from application.use_cases.log_out import LogOut
 from application.use_cases.post_job import PostJob
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
 from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.recompute_user_matches import RecomputeUserMatches
 from application.use_cases.record_action import RecordAction
 from application.use_cases.record_bounces import BouncePolicy, RecordBounces
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
+from application.use_cases.rescore_changed_jobs import AlertOptions, RescoreChangedJobs
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
 from application.use_cases.run_mail_shard import RunMailShard
@@ -188,6 +192,53 @@ class InfrastructureProvider(Provider):
     def schedule_options(self, settings: Settings) -> ScheduleOptions:
         return ScheduleOptions(timedelta(seconds=settings.schedule_lateness_seconds), dict(settings.schedule))
 
+    @provide(scope=Scope.APP)
+    def alert_options(self, settings: Settings) -> AlertOptions:
+        return AlertOptions(threshold=settings.alert_threshold)
+
+    @provide(scope=Scope.APP)
+    async def channels_backend(self, settings: Settings) -> AsyncIterator[ChannelsBackend]:
+        from adapters.notify.channels import make_channels_backend
+
+        backend, redis = make_channels_backend(settings.redis_url, f"{settings.queue_name}:channels",
+                                               settings.notification_history)  # fmt: skip
+        await backend.on_startup()
+        yield backend
+        await backend.on_shutdown()
+        if redis is not None:
+            await redis.aclose()
+
+    @provide(scope=Scope.APP)
+    def notifier(self, backend: ChannelsBackend) -> Notifier:
+        from adapters.notify.channels import ChannelsNotifier
+
+        return ChannelsNotifier(backend)
+
+    @provide(scope=Scope.APP)
+    async def broker(self, settings: Settings, container: AsyncContainer) -> AsyncIterator[AsyncBroker]:
+        """The broker work is queued on. In memory (no Redis) it also runs the tasks, in this process and
+        with this container; on Redis the workers do."""
+        from taskiq import InMemoryBroker
+
+        from entrypoints.worker.broker import make_broker
+        from entrypoints.worker.tasks import register_tasks
+
+        broker = make_broker(settings)
+        if isinstance(broker, InMemoryBroker):
+            from dishka.integrations.taskiq import setup_dishka
+
+            register_tasks(broker)
+            setup_dishka(container, broker)
+        await broker.startup()
+        yield broker
+        if isinstance(broker, InMemoryBroker):
+            await broker.wait_all()
+        await broker.shutdown()
+
+    @provide(scope=Scope.APP)
+    def task_queue(self, broker: AsyncBroker) -> TaskQueue:
+        return TaskiqTaskQueue(broker)
+
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -278,20 +329,30 @@ class UseCaseProvider(Provider):
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
     )
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
-    runs = provide_all(RunMailShard, ShowRunProgress)
+    runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules)
+    events = provide_all(RescoreChangedJobs, RecomputeUserMatches)
+
+
+class ChannelsProvider(Provider):
+    """The channels backend the API's ChannelsPlugin owns (it starts and stops it)."""
+
+    def __init__(self, backend: ChannelsBackend) -> None:
+        super().__init__()
+        self._backend = backend
+
+    @provide(scope=Scope.APP, override=True)
+    def backend(self) -> ChannelsBackend:
+        return self._backend
 
 
 class QueueProvider(Provider):
-    """What queues work for the workers; for the processes that have a broker (worker, scheduler, CLI)."""
-
-    scope = Scope.REQUEST
-    starts = provide_all(StartShardedRun, FireDueSchedules)
+    """The queue on a given broker: a worker's own, which also runs the tasks it queues."""
 
     def __init__(self, broker: AsyncBroker) -> None:
         super().__init__()
         self._broker = broker
 
-    @provide(scope=Scope.APP)
+    @provide(scope=Scope.APP, override=True)
     def queue(self) -> TaskQueue:
         return TaskiqTaskQueue(self._broker)
 

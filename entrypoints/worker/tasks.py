@@ -8,7 +8,9 @@ from datetime import date
 from dishka.integrations.taskiq import FromDishka, inject
 from taskiq import AsyncBroker
 
-from adapters.queue.taskiq_queue import RUN_SHARD, START_RUN
+from adapters.queue.taskiq_queue import JOBS_CHANGED, RUN_SHARD, START_RUN, USER_CHANGED
+from application.use_cases.recompute_user_matches import RecomputeUserMatches, UserChangedCommand
+from application.use_cases.rescore_changed_jobs import JobsChangedCommand, RescoreChangedJobs
 from application.use_cases.run_mail_shard import RunMailShard, RunMailShardCommand
 from application.use_cases.start_sharded_run import StartShardedRun, StartShardedRunCommand
 
@@ -32,3 +34,16 @@ def register_tasks(broker: AsyncBroker) -> None:
             "was already done" if done.already_done else "done", os.getpid(), done.planned, done.sent,
             done.skipped, done.failed, "; the run is finished" if done.run_finished else "",
         )  # fmt: skip
+
+    @broker.task(task_name=JOBS_CHANGED)
+    @inject(patch_module=True)
+    async def jobs_changed(job_ids: list[str], event_id: str, use_case: FromDishka[RescoreChangedJobs]) -> None:
+        done = await use_case(JobsChangedCommand([uuid.UUID(j) for j in job_ids], event_id))
+        logger.info("%d changed jobs (%d open): they fit %d users, %d alerted", len(job_ids), done.open_jobs,
+                    done.eligible_users, len(done.alerted))  # fmt: skip
+
+    @broker.task(task_name=USER_CHANGED)
+    @inject(patch_module=True)
+    async def user_changed(user_id: str, event_id: str, use_case: FromDishka[RecomputeUserMatches]) -> None:
+        matches = await use_case(UserChangedCommand(uuid.UUID(user_id), event_id))
+        logger.info("user %s: %d matches recomputed", user_id, matches)

@@ -18,7 +18,7 @@ from domain.jst import at_jst
 from entrypoints.config import Settings
 from entrypoints.worker.scheduler import run_scheduler
 from tests.conftest import EngineFactory
-from tests.unit.test_sharded_run import RecordingQueue
+from tests.fakes import RecordingQueue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 DAY = date(2026, 12, 3)

@@ -58,6 +58,8 @@ def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
         ("MAILSCORE_SCHEDULE_LATENESS_SECONDS", "0", "positive"),
         ("MAILSCORE_SCHEDULE", "daily 0 8 * * *", "campaign=cron"),
         ("MAILSCORE_SCHEDULE", "daily=0 25 * * *", "daily: cron hour"),
+        ("MAILSCORE_ALERT_THRESHOLD", "120", "at most 100"),
+        ("MAILSCORE_NOTIFICATION_HISTORY", "0", "positive"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) -> None:
@@ -81,6 +83,8 @@ def test_worker_settings_are_read() -> None:
     assert (settings.shard_size, settings.redelivery_seconds, settings.queue_name) == (200, 90.0, "mail")
     assert settings.schedule == {"daily": "0 8 * * *", "weekday": "30 7 * * 1-5"}
     assert settings.schedule_lateness_seconds == 600.0
+    events = load_settings({"MAILSCORE_ALERT_THRESHOLD": "65.5", "MAILSCORE_NOTIFICATION_HISTORY": "20"})
+    assert (events.alert_threshold, events.notification_history) == (65.5, 20)
 
 
 def test_an_unwritable_outbox_is_refused_before_anything_is_sent(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from application.use_cases.fire_due_schedules import FireDueSchedules, ScheduleOptions
 from domain.campaign import Campaign
 from domain.jst import at_jst
-from tests.unit.test_sharded_run import RecordingQueue
+from tests.fakes import RecordingQueue
 
 DAY = date(2026, 12, 3)
 

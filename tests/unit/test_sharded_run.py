@@ -3,7 +3,7 @@ the same outcome as `mail run`, whatever order the shards run in and however oft
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,21 +22,10 @@ from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus
 from domain.errors import NotFound
 from domain.jst import at_jst
+from tests.fakes import RecordingQueue
 from tests.unit.test_run_daily_mail import OPTIONS, REFERENCE, RUN_DATE, Cast, World
 
 COMPOSER = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
-
-
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.shards: list[tuple[uuid.UUID, int]] = []
-        self.starts: list[tuple[str, date]] = []
-
-    async def start_run(self, campaign_name: str, run_date: date) -> None:
-        self.starts.append((campaign_name, run_date))
-
-    async def run_shard(self, run_id: uuid.UUID, shard_no: int) -> None:
-        self.shards.append((run_id, shard_no))
 
 
 class CrashingMailer:
