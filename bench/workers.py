@@ -64,16 +64,6 @@ async def store_data(settings: Settings, users: int, jobs: int, seed: int) -> No
         await container.close()
 
 
-async def consumers(redis_url: str, queue: str) -> int:
-    redis = Redis.from_url(redis_url)
-    try:
-        return len(await redis.xinfo_consumers(queue, f"{queue}:workers"))
-    except Exception:  # the group does not exist until the first worker starts
-        return 0
-    finally:
-        await redis.aclose()
-
-
 async def drop_stream(redis_url: str, queue: str) -> None:
     redis = Redis.from_url(redis_url)
     try:
@@ -95,23 +85,26 @@ def trial(settings: Settings, env: dict[str, str], processes: int, run_date: dat
     shutil.rmtree(outbox, ignore_errors=True)
     queue = f"bench-workers-{secrets.token_hex(4)}"
     settings = settings.with_overrides(queue_name=queue)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "worker", "--workers", str(processes)],
-        env={**env, "MAILSCORE_QUEUE_NAME": queue}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True, text=True,
-    )  # fmt: skip
+    log = outbox.parent / f"worker-{processes}.log"
+    with log.open("w") as sink:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "worker", "--workers", str(processes)],
+            env={**env, "MAILSCORE_QUEUE_NAME": queue}, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while asyncio.run(consumers(settings.redis_url or "", queue)) < processes:
+        # Each child process logs this once its broker listens (a consumer shows in Redis only once it reads).
+        while log.read_text().count("Listening started") < processes:
             if worker.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"workers did not start: {worker.stderr.read() if worker.stderr else ''}")
+                raise SystemExit(f"workers did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.1)
         started = time.perf_counter()
         progress = asyncio.run(run_via_workers("daily", run_date, settings, Console(quiet=True), poll_seconds=0.05))
         seconds = time.perf_counter() - started
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
-        worker.communicate(timeout=60)
+        worker.wait(timeout=60)
         asyncio.run(drop_stream(settings.redis_url or "", queue))
     files = len(list(outbox.glob("*.eml")))
     if not progress.finished or files != progress.sent:
