@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -128,27 +128,28 @@ class RunSender:
         self.claimant = uuid.uuid4().hex
 
     async def send_all(self, campaign: Campaign, run: CampaignRun, stats: SendStats,
-                       on_batch: Callable[[int], None] | None = None) -> None:  # fmt: skip
+                       on_batch: Callable[[int], None] | None = None,
+                       user_ids: Collection[uuid.UUID] | None = None) -> None:  # fmt: skip
         """Until no pending delivery is left: claim a batch, send it, record it; wait out others' claims
-        and deferred retries."""
+        and deferred retries. With `user_ids`, only those users' deliveries (a shard of the run)."""
         while True:
-            claimed = await self._claim(run)
+            claimed = await self._claim(run, user_ids)
             if claimed:
                 settled = await self._send_batch(campaign, run, claimed, stats)
                 if on_batch is not None:
                     on_batch(settled)
                 continue
             async with self._uow as uow:
-                pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
+                pending = (await uow.deliveries.status_counts(run.id, user_ids)).get("pending", 0)
             if not pending:
                 return
             await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or they wait to retry
 
-    async def _claim(self, run: CampaignRun) -> list[Delivery]:
+    async def _claim(self, run: CampaignRun, user_ids: Collection[uuid.UUID] | None) -> list[Delivery]:
         now = self._clock.now()
         async with self._uow as uow:
             claimed = await uow.deliveries.claim_pending(
-                run.id, self._options.batch_size, self.claimant, now, now - self._options.claim_timeout
+                run.id, self._options.batch_size, self.claimant, now, now - self._options.claim_timeout, user_ids
             )
             await uow.commit()
         return claimed

@@ -2,7 +2,7 @@
 the same contract tests as the real ones."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -12,11 +12,13 @@ from domain.action import Action, ActionEvent
 from domain.analytics import DeliveryCounts
 from domain.campaign import Campaign, CampaignRun
 from domain.company import Company
+from domain.cron import ScheduledFire
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
 from domain.security import ApiKey, AuditEntry, RefreshToken
+from domain.shard import RunShard
 from domain.suppression import BounceEvent, Suppression
 from domain.user import User
 
@@ -101,10 +103,12 @@ class DeliveryRepository(Protocol):
         ...
 
     async def claim_pending(
-        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime
-    ) -> list[Delivery]:
+        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime,
+        user_ids: Collection[uuid.UUID] | None = None,
+    ) -> list[Delivery]:  # fmt: skip
         """Pending deliveries not claimed, or claimed before `stale_before`, now claimed by `claimant`
-        (matches loaded). Two claimants never get the same delivery while its claim is fresh."""
+        (matches loaded). Two claimants never get the same delivery while its claim is fresh.
+        With `user_ids`, only those users' deliveries (a shard's)."""
         ...
 
     async def renew_claims(self, run_id: uuid.UUID, claimant: str, now: datetime) -> int:
@@ -134,7 +138,10 @@ class DeliveryRepository(Protocol):
         """Jobs mailed (sent, opened or clicked) to each user since `since`, other runs only."""
         ...
 
-    async def status_counts(self, run_id: uuid.UUID) -> dict[str, int]: ...
+    async def status_counts(self, run_id: uuid.UUID, user_ids: Collection[uuid.UUID] | None = None) -> dict[str, int]:
+        """Deliveries of a run by status (of those users only, with `user_ids`)."""
+        ...
+
     async def reason_counts(self, run_id: uuid.UUID) -> dict[str, int]:
         """Skipped and failed deliveries of a run, counted by reason."""
         ...
@@ -258,6 +265,36 @@ class AnalyticsQueries(Protocol):
         ...
 
 
+class ShardRepository(Protocol):
+    """The shards of sharded runs (see domain/shard.py)."""
+
+    async def add_many(self, shards: Sequence[RunShard]) -> int:
+        """Stores the shards a run does not have yet (by shard number); returns how many were new."""
+        ...
+
+    async def for_run(self, run_id: uuid.UUID) -> list[RunShard]:
+        """Ordered by shard number."""
+        ...
+
+    async def get(self, run_id: uuid.UUID, shard_no: int) -> RunShard | None: ...
+    async def save(self, shard: RunShard) -> None: ...
+    async def get_run(self, run_id: uuid.UUID) -> CampaignRun | None: ...
+    async def lock_run(self, run_id: uuid.UUID) -> None:
+        """Holds the run's row until the transaction ends, so the last two shards finishing at once
+        agree on which of them finishes the run."""
+        ...
+
+
+class ScheduleRepository(Protocol):
+    async def record_fire(self, fire: ScheduledFire) -> bool:
+        """Records a firing; False (and nothing written) if that (schedule, fire_at) was recorded before."""
+        ...
+
+    async def fires(self, schedule_id: str, limit: int = 10) -> list[ScheduledFire]:
+        """Newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per `async with`; rolled back on leaving unless `commit()` was called.
     The same object may be entered again later for a new transaction."""
@@ -274,6 +311,8 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     suppressions: SuppressionRepository
     analytics: AnalyticsQueries
+    shards: ShardRepository
+    schedule: ScheduleRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -540,4 +579,21 @@ class AccessTokens(Protocol):
     def issue(self, user_id: uuid.UUID, role: str) -> AccessToken: ...
     def read(self, token: str) -> AccessClaims | None:
         """The claims of a valid, unexpired token signed by us; None for anything else."""
+        ...
+
+
+class TaskQueue(Protocol):
+    """Work handed to worker processes (taskiq). Delivery is at least once: every task is idempotent."""
+
+    async def start_run(self, campaign_name: str, run_date: date) -> None: ...
+    async def run_shard(self, run_id: uuid.UUID, shard_no: int) -> None: ...
+    async def jobs_changed(self, job_ids: Collection[uuid.UUID]) -> None: ...
+    async def user_changed(self, user_id: uuid.UUID) -> None: ...
+
+
+class Notifier(Protocol):
+    """Real-time messages to one user (their WebSocket, on whichever API process it is connected)."""
+
+    async def notify(self, user_id: uuid.UUID, event: Mapping[str, object]) -> None:
+        """`event` is JSON-ready and carries an `id` a client can use to drop a repeat."""
         ...

@@ -81,11 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
     run = mail_sub.add_parser("run", help="run (or resume) a campaign's mail for a JST date")
     run.add_argument("campaign")
     run.add_argument("--date", type=_date, help="JST date, default today")
+    run.add_argument(
+        "--via-workers",
+        action="store_true",
+        help="split into shards done by `mailscore worker` processes (in this process without Redis)",
+    )
     bounces = mail_sub.add_parser("bounces", help="read bounces and complaints from a Maildir or a folder of .eml")
     bounces.add_argument("directory", type=Path)
     retry = mail_sub.add_parser("retry-failed", help="send a run's retryable failures again")
     retry.add_argument("campaign")
     retry.add_argument("--date", type=_date, required=True, help="the run's JST date")
+    worker = sub.add_parser("worker", help="run taskiq worker processes (needs MAILSCORE_REDIS_URL)")
+    worker.add_argument("--workers", type=_positive, default=1, help="worker processes on this machine")
+    scheduler = sub.add_parser("scheduler", help="fire the campaigns' runs at their time in JST (one acts at a time)")
+    scheduler.add_argument("--tick", type=float, default=5.0, help="seconds between checks")
     serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -125,8 +134,19 @@ async def dispatch(args: argparse.Namespace, settings: Settings, console: Consol
         return await commands.mail_bounces(args.directory, settings, console)
     if args.command == "mail" and args.mail_command == "retry-failed":
         return await commands.mail_retry_failed(args.campaign, args.date, settings, console)
+    if args.command == "mail" and getattr(args, "via_workers", False):
+        from entrypoints.worker.follow import run_via_workers
+
+        progress = await run_via_workers(args.campaign, args.date, settings, console)
+        return 0 if progress.finished else 1
     if args.command == "mail":
         return await commands.mail_run(args.campaign, args.date, settings, console)
+    if args.command == "scheduler":
+        from entrypoints.worker.scheduler import run_scheduler
+
+        console.print(f"scheduler: checking every {args.tick:g} s; schedules are cron in JST")
+        await run_scheduler(settings, tick_seconds=args.tick)
+        return 0
     if args.command == "db":
         return await commands.db_upgrade(settings, console)
     if args.command == "campaign":
@@ -146,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from entrypoints import commands
 
             return commands.serve(args.host, args.port, args.workers, settings, console)
+        if args.command == "worker":  # taskiq runs its own processes
+            from entrypoints import commands
+
+            return commands.worker(args.workers, settings, console)
         return asyncio.run(dispatch(args, settings, console))
     except (ConfigError, DomainError) as exc:
         _error(err, str(exc))

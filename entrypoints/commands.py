@@ -217,6 +217,28 @@ def serve(host: str, port: int, workers: int, settings: Settings, console: Conso
     return 0
 
 
+def worker(processes: int, settings: Settings, console: Console) -> int:
+    """taskiq worker processes taking shards from the Redis stream, one shard at a time each."""
+    from taskiq.cli.worker.args import WorkerArgs
+    from taskiq.cli.worker.run import run_worker
+
+    from entrypoints.config import ConfigError
+
+    if not settings.redis_url:
+        raise ConfigError(
+            "MAILSCORE_REDIS_URL is not set: workers take their tasks from Redis "
+            "(without it, `mailscore mail run CAMPAIGN --via-workers` runs them in its own process)"
+        )
+    console.print(
+        f"{processes} worker process(es) on queue {settings.queue_name!r} ({_safe_url(settings.database_url)})"
+    )
+    args = WorkerArgs.from_cli([
+        "entrypoints.worker.main:create_worker_broker", "--workers", str(processes),
+        "--max-async-tasks", "1", "--max-prefetch", "0", "--shutdown-timeout", "30",
+    ])  # fmt: skip
+    return run_worker(args) or 0
+
+
 async def grant_role(email: str, role: str, company: str | None, settings: Settings, console: Console) -> int:
     from application.use_cases.grant_role import GrantRole, GrantRoleCommand
 

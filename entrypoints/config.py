@@ -8,7 +8,7 @@ import hmac
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,13 @@ class Settings:
     # Messages per second per recipient domain, over the defaults (slow for mobile carriers); "*" = others.
     smtp_domain_rates: tuple[tuple[str, float], ...] = ()
     send_in_doubt: str = "resend"  # or "hold": see SendOptions.in_doubt
+    queue_name: str = "mailscore"
+    shard_size: int = 500
+    redelivery_seconds: float = 600.0
+    schedule_lateness_seconds: float = 1800.0
+    schedule: dict[str, str] = field(default_factory=dict)  # campaign name -> cron in JST
+    alert_threshold: float = 80.0
+    notification_history: int = 50
     secret_key: str = field(default="", repr=False)
     matches_ttl_seconds: int = 300  # a user's ranked matches stay current this long (the sketch's api_responses)
     matches_cursor_ttl_seconds: int = 3600  # a matches cursor keeps working this long (the sketch's user_sessions)
@@ -183,6 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["send_in_doubt"] = raw
     if (raw := get("smtp_domain_rates")) is not None:
         values["smtp_domain_rates"] = _domain_rates(raw)
+    values.update(_worker_settings(get))
     if (raw := get("secret_key")) is not None:
         if len(raw) < MIN_SECRET_LENGTH:
             raise ConfigError(f"MAILSCORE_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters")
@@ -218,6 +226,41 @@ def _domain_rates(raw: str) -> tuple[tuple[str, float], ...]:
             raise ConfigError(f"MAILSCORE_SMTP_DOMAIN_RATES: rate for {domain} must be positive")
         rates.append((domain, value))
     return tuple(rates)
+def _worker_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if (raw := get("queue_name")) is not None:
+        values["queue_name"] = raw
+    if (raw := get("shard_size")) is not None:
+        values["shard_size"] = int(_positive("shard_size", raw, int))
+    for name in ("redelivery_seconds", "schedule_lateness_seconds"):
+        if (raw := get(name)) is not None:
+            values[name] = float(_positive(name, raw, float))
+    if (raw := get("schedule")) is not None:
+        values["schedule"] = _schedule(raw)
+    if (raw := get("alert_threshold")) is not None:
+        threshold = float(_positive("alert_threshold", raw, float))
+        if threshold > 100:
+            raise ConfigError(f"MAILSCORE_ALERT_THRESHOLD: a total score is at most 100, got {raw!r}")
+        values["alert_threshold"] = threshold
+    if (raw := get("notification_history")) is not None:
+        values["notification_history"] = int(_positive("notification_history", raw, int))
+    return values
+
+
+def _schedule(raw: str) -> dict[str, str]:
+    """`daily=0 8 * * *; weekday=30 7 * * 1-5`: campaign name = cron expression in JST."""
+    from domain.cron import CronError, CronSchedule
+
+    crons: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(";"))):
+        name, sep, expression = entry.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"MAILSCORE_SCHEDULE: expected campaign=cron, got {entry!r}")
+        try:
+            crons[name.strip()] = CronSchedule.parse(expression).expression
+        except CronError as exc:
+            raise ConfigError(f"MAILSCORE_SCHEDULE: {name.strip()}: {exc}") from None
+    return crons
 
 
 def _check_smtp_url(url: str) -> None:

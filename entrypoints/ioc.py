@@ -6,10 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, alias, from_context, make_async_container, provide, provide_all
+from litestar.channels import ChannelsBackend
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from taskiq import AsyncBroker
 
 from adapters.clock import SystemClock
 from adapters.mail.composer import JinjaMailComposer
+from adapters.queue.taskiq_queue import TaskiqTaskQueue
 from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
@@ -19,6 +22,7 @@ from application.links import LinkSigner
 from application.mail_planning import PlanningExecutor, PlanOptions, ThreadPlanning
 from application.mail_sending import SendOptions
 from application.match_cache import MatchCache, MatchCacheSettings
+from application.matching_states import MatchingStates
 from application.paging import CursorCodec
 from application.ports import (
     AccessTokens,
@@ -28,6 +32,7 @@ from application.ports import (
     MailComposer,
     Mailer,
     MatchInvalidation,
+    Notifier,
     NullCacheStats,
     NullProgress,
     PasswordHasher,
@@ -35,6 +40,7 @@ from application.ports import (
     RateLimiter,
     ReferenceData,
     RunLauncher,
+    TaskQueue,
     UnitOfWork,
 )
 from application.send_pacing import DEFAULT_DOMAIN_RATES, RetryPolicy, SendRates
@@ -44,6 +50,7 @@ from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
 from application.use_cases.edit_campaign import EditCampaign
 from application.use_cases.edit_job import EditJob
+from application.use_cases.fire_due_schedules import FireDueSchedules, ScheduleOptions
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.grant_role import GrantRole
 from application.use_cases.import_jobs import ImportJobs
@@ -57,14 +64,17 @@ from application.use_cases.log_out import LogOut
 from application.use_cases.post_job import PostJob
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
 from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.recompute_user_matches import RecomputeUserMatches
 from application.use_cases.record_action import RecordAction
 from application.use_cases.record_bounces import BouncePolicy, RecordBounces
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_user import RegisterUser
+from application.use_cases.rescore_changed_jobs import AlertOptions, RescoreChangedJobs
 from application.use_cases.retry_failed_mail import RetryFailedMail
 from application.use_cases.revoke_api_key import RevokeApiKey
 from application.use_cases.run_daily_mail import RunDailyMail
+from application.use_cases.run_mail_shard import RunMailShard
 from application.use_cases.search_jobs import SearchJobs
 from application.use_cases.set_home_address import SetHomeAddress
 from application.use_cases.set_preferences import SetPreferences
@@ -74,7 +84,9 @@ from application.use_cases.show_campaign_run import ShowCampaignRun
 from application.use_cases.show_daily_activity import ShowDailyActivity
 from application.use_cases.show_job import ShowJob
 from application.use_cases.show_profile import ShowProfile
+from application.use_cases.show_run_progress import ShowRunProgress
 from application.use_cases.start_campaign_run import StartCampaignRun
+from application.use_cases.start_sharded_run import ShardOptions, StartShardedRun
 from application.use_cases.throttle_request import RequestLimits, ThrottleRequest
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
@@ -195,6 +207,65 @@ class InfrastructureProvider(Provider):
 
         return PlanOptions(planning_executor(settings.planning_processes), encode_score_factors)
 
+    @provide(scope=Scope.APP)
+    def matching_states(self) -> MatchingStates:
+        return MatchingStates()
+
+    @provide(scope=Scope.APP)
+    def shard_options(self, settings: Settings) -> ShardOptions:
+        return ShardOptions(shard_size=settings.shard_size)
+
+    @provide(scope=Scope.APP)
+    def schedule_options(self, settings: Settings) -> ScheduleOptions:
+        return ScheduleOptions(timedelta(seconds=settings.schedule_lateness_seconds), dict(settings.schedule))
+
+    @provide(scope=Scope.APP)
+    def alert_options(self, settings: Settings) -> AlertOptions:
+        return AlertOptions(threshold=settings.alert_threshold)
+
+    @provide(scope=Scope.APP)
+    async def channels_backend(self, settings: Settings) -> AsyncIterator[ChannelsBackend]:
+        from adapters.notify.channels import make_channels_backend
+
+        backend, redis = make_channels_backend(settings.redis_url, f"{settings.queue_name}:channels",
+                                               settings.notification_history)  # fmt: skip
+        await backend.on_startup()
+        yield backend
+        await backend.on_shutdown()
+        if redis is not None:
+            await redis.aclose()
+
+    @provide(scope=Scope.APP)
+    def notifier(self, backend: ChannelsBackend) -> Notifier:
+        from adapters.notify.channels import ChannelsNotifier
+
+        return ChannelsNotifier(backend)
+
+    @provide(scope=Scope.APP)
+    async def broker(self, settings: Settings, container: AsyncContainer) -> AsyncIterator[AsyncBroker]:
+        """The broker work is queued on. In memory (no Redis) it also runs the tasks, in this process and
+        with this container; on Redis the workers do."""
+        from taskiq import InMemoryBroker
+
+        from entrypoints.worker.broker import make_broker
+        from entrypoints.worker.tasks import register_tasks
+
+        broker = make_broker(settings)
+        if isinstance(broker, InMemoryBroker):
+            from dishka.integrations.taskiq import setup_dishka
+
+            register_tasks(broker)
+            setup_dishka(container, broker)
+        await broker.startup()
+        yield broker
+        if isinstance(broker, InMemoryBroker):
+            await broker.wait_all()
+        await broker.shutdown()
+
+    @provide(scope=Scope.APP)
+    def task_queue(self, broker: AsyncBroker) -> TaskQueue:
+        return TaskiqTaskQueue(broker)
+
     @provide(scope=Scope.REQUEST)
     def uow(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -286,6 +357,32 @@ class UseCaseProvider(Provider):
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
     )
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
+    runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules)
+    events = provide_all(RescoreChangedJobs, RecomputeUserMatches)
+
+
+class ChannelsProvider(Provider):
+    """The channels backend the API's ChannelsPlugin owns (it starts and stops it)."""
+
+    def __init__(self, backend: ChannelsBackend) -> None:
+        super().__init__()
+        self._backend = backend
+
+    @provide(scope=Scope.APP, override=True)
+    def backend(self) -> ChannelsBackend:
+        return self._backend
+
+
+class QueueProvider(Provider):
+    """The queue on a given broker: a worker's own, which also runs the tasks it queues."""
+
+    def __init__(self, broker: AsyncBroker) -> None:
+        super().__init__()
+        self._broker = broker
+
+    @provide(scope=Scope.APP, override=True)
+    def queue(self) -> TaskQueue:
+        return TaskiqTaskQueue(self._broker)
 
 
 def make_container(

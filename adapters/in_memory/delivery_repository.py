@@ -66,15 +66,18 @@ class InMemoryDeliveryRepository:
         return inserted
 
     async def claim_pending(
-        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime
-    ) -> list[Delivery]:
+        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime,
+        user_ids: Collection[uuid.UUID] | None = None,
+    ) -> list[Delivery]:  # fmt: skip
         stale = as_utc(stale_before)
         claims = self._tx.claims
+        users = None if user_ids is None else set(user_ids)
 
         def claimable(d: Delivery) -> bool:
             claim = claims.get(d.id)
             return (
                 d.run_id == run_id
+                and (users is None or d.user_id in users)
                 and d.status is DeliveryStatus.PENDING
                 and (claim is None or as_utc(claim[1]) < stale)
                 and (d.retry_at is None or as_utc(d.retry_at) <= as_utc(now))
@@ -145,8 +148,12 @@ class InMemoryDeliveryRepository:
                 mailed[d.user_id].update(m.job_id for m in d.matches)
         return mailed
 
-    async def status_counts(self, run_id: uuid.UUID) -> dict[str, int]:
-        return dict(Counter(str(d.status) for d in self._deliveries.peek() if d.run_id == run_id))
+    async def status_counts(self, run_id: uuid.UUID, user_ids: Collection[uuid.UUID] | None = None) -> dict[str, int]:
+        users = None if user_ids is None else set(user_ids)
+        return dict(Counter(
+            str(d.status) for d in self._deliveries.peek()
+            if d.run_id == run_id and (users is None or d.user_id in users)
+        ))  # fmt: skip
 
     async def reason_counts(self, run_id: uuid.UUID) -> dict[str, int]:
         settled = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)

@@ -19,10 +19,12 @@ from application.ports import ScoreRecord
 from domain.action import Action
 from domain.campaign import Campaign, CampaignRun
 from domain.company import Company
+from domain.cron import ScheduledFire
 from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
 from domain.security import ApiKey, AuditEntry, RefreshToken
+from domain.shard import RunShard
 from domain.suppression import BounceEvent, Suppression
 from domain.user import User
 
@@ -106,6 +108,8 @@ class InMemoryStore:
     audit: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     bounce_events: dict[uuid.UUID, BounceEvent] = field(default_factory=dict)
     suppressions: dict[uuid.UUID, Suppression] = field(default_factory=dict)
+    shards: dict[uuid.UUID, RunShard] = field(default_factory=dict)
+    fires: dict[tuple[str, datetime], ScheduledFire] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -129,6 +133,8 @@ class Transaction:
         self.audit = WorkingTable(store.audit)
         self.bounce_events = WorkingTable(store.bounce_events)
         self.suppressions = WorkingTable(store.suppressions)
+        self.shards = WorkingTable(store.shards)
+        self.fires = dict(store.fires)  # values are never changed once recorded
 
     def commit(self) -> None:
         self._check_unique()
@@ -147,11 +153,13 @@ class Transaction:
         store.audit = self.audit.committed_copy()
         store.bounce_events = self.bounce_events.committed_copy()
         store.suppressions = self.suppressions.committed_copy()
+        store.shards = self.shards.committed_copy()
+        store.fires = dict(self.fires)
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (
             self.jobs, self.companies, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
-            self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions,
+            self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions, self.shards,
         )  # fmt: skip
 
     def _check_unique(self) -> None:

@@ -19,6 +19,7 @@ from adapters.in_memory.security_repositories import (
     InMemoryAuditRepository,
     InMemoryRefreshTokenRepository,
 )
+from adapters.in_memory.shard_repositories import InMemoryScheduleRepository, InMemoryShardRepository
 from adapters.in_memory.store import InMemoryStore, Transaction
 from adapters.in_memory.suppression_repository import InMemorySuppressionRepository
 
@@ -36,6 +37,8 @@ class InMemoryUnitOfWork:
     audit: InMemoryAuditRepository
     suppressions: InMemorySuppressionRepository
     analytics: InMemoryAnalytics
+    shards: InMemoryShardRepository
+    schedule: InMemoryScheduleRepository
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store if store is not None else InMemoryStore()
@@ -75,6 +78,8 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditRepository(tx)
         self.suppressions = InMemorySuppressionRepository(tx)
         self.analytics = InMemoryAnalytics(tx)
+        self.shards = InMemoryShardRepository(tx)
+        self.schedule = InMemoryScheduleRepository(tx)
 
     def _open(self) -> Transaction:
         if self._tx is None:

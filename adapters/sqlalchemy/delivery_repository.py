@@ -62,8 +62,9 @@ class SqlAlchemyDeliveryRepository:
         return await add_planned(self._session, deliveries)
 
     async def claim_pending(
-        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime
-    ) -> list[Delivery]:
+        self, run_id: uuid.UUID, limit: int, claimant: str, now: datetime, stale_before: datetime,
+        user_ids: Collection[uuid.UUID] | None = None,
+    ) -> list[Delivery]:  # fmt: skip
         await self._session.flush()
         logs = t.email_logs
         # FOR UPDATE SKIP LOCKED (PostgreSQL only; SQLite has one writer at a time and runs the whole
@@ -80,6 +81,8 @@ class SqlAlchemyDeliveryRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if user_ids is not None:  # a shard's users: a few thousand at most, one parameter array
+            candidates = candidates.where(logs.c.user_id.in_(list(user_ids)))
         claim = (
             update(logs)
             .where(logs.c.id.in_(candidates))
@@ -192,11 +195,17 @@ class SqlAlchemyDeliveryRepository:
                 mailed[user_id].add(job_id)
         return mailed
 
-    async def status_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+    async def status_counts(self, run_id: uuid.UUID, user_ids: Collection[uuid.UUID] | None = None) -> dict[str, int]:
         logs = t.email_logs
         await self._session.flush()
         query = select(logs.c.status, func.count()).where(logs.c.run_id == run_id).group_by(logs.c.status)
-        return {str(status): count for status, count in await self._session.execute(query)}
+        if user_ids is None:
+            return {str(status): count for status, count in await self._session.execute(query)}
+        counts: dict[str, int] = {}
+        for chunk in chunked(user_ids):
+            for status, count in await self._session.execute(query.where(logs.c.user_id.in_(chunk))):
+                counts[str(status)] = counts.get(str(status), 0) + count
+        return counts
 
     async def reason_counts(self, run_id: uuid.UUID) -> dict[str, int]:
         logs = t.email_logs

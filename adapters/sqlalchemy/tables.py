@@ -28,6 +28,7 @@ from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
 from domain.action import ActionKind
 from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus, FailureKind
+from domain.shard import ShardStatus
 from domain.suppression import BounceKind
 
 # Deterministic constraint names, so Alembic can drop and compare them on both databases.
@@ -339,4 +340,32 @@ email_suppressions = Table(
     Column("reason", String, nullable=False),
     Column("delivery_id", Uuid),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A sharded run's slices of users (domain/shard.py); written by the run's starter, finished by workers.
+run_shards = Table(
+    "run_shards",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("run_id", Uuid, ForeignKey("campaign_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("shard_no", Integer, nullable=False),
+    Column("user_ids", Json, nullable=False),
+    Column("status", StrEnumType(ShardStatus), nullable=False),
+    Column("sent", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("run_id", "shard_no"),
+)
+
+# What the scheduler did with each due firing: started, or missed (found too late after downtime).
+schedule_fires = Table(
+    "schedule_fires",
+    metadata,
+    Column("schedule_id", String(128), nullable=False),
+    Column("fire_at", UtcDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("run_date", String(10)),
+    PrimaryKeyConstraint("schedule_id", "fire_at"),
 )

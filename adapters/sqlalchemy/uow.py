@@ -22,6 +22,7 @@ from adapters.sqlalchemy.security_repositories import (
     SqlAlchemyAuditRepository,
     SqlAlchemyRefreshTokenRepository,
 )
+from adapters.sqlalchemy.shard_repositories import SqlAlchemyScheduleRepository, SqlAlchemyShardRepository
 from adapters.sqlalchemy.suppression_repository import SqlAlchemySuppressionRepository
 
 
@@ -38,6 +39,8 @@ class SqlAlchemyUnitOfWork:
     audit: SqlAlchemyAuditRepository
     suppressions: SqlAlchemySuppressionRepository
     analytics: SqlAlchemyAnalytics
+    shards: SqlAlchemyShardRepository
+    schedule: SqlAlchemyScheduleRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -66,6 +69,8 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditRepository(session)
         self.suppressions = SqlAlchemySuppressionRepository(session)
         self.analytics = SqlAlchemyAnalytics(session)
+        self.shards = SqlAlchemyShardRepository(session)
+        self.schedule = SqlAlchemyScheduleRepository(session)
         return self
 
     async def __aexit__(

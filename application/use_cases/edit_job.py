@@ -20,7 +20,7 @@ from application.auditing import Actor, AuditTarget, audited
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft, check_wage, draft_fields
 from application.parsing import apply_changes, changed_fields
-from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
 from domain.errors import NotFound
 from domain.job import Job
 from domain.jst import jst_date
@@ -75,8 +75,9 @@ async def managed_job(uow: UnitOfWork, actor_id: uuid.UUID, role: Role, job_id: 
 @audited("job.edit", _describe)
 class EditJob:
     def __init__(
-        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation, events: TaskQueue
     ) -> None:
+        self._events = events
         self._uow = uow
         self._reference = reference
         self._clock = clock
@@ -102,3 +103,4 @@ class EditJob:
 
     async def after_commit(self, command: EditJobCommand, result: JobEdited) -> None:
         await self._matches.jobs_changed()
+        await self._events.jobs_changed([result.job.id])  # rescored against nearby users, who are alerted

@@ -40,7 +40,7 @@ from application.parsing import (
     parse_weekdays,
     read_rows,
 )
-from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
 from domain.errors import BelowMinimumWage
 from domain.geo import distance_km
 from domain.job import Job
@@ -62,9 +62,10 @@ class ImportJobs:
     """Upsert job postings from a file; see the module docstring for the columns and rules."""
 
     def __init__(
-        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation, events: TaskQueue
     ) -> None:
         self._uow, self._reference, self._clock, self._matches = uow, reference, clock, matches
+        self._events = events
 
     async def __call__(self, command: ImportFile) -> ImportReport:
         report = ImportReport(command.display_name)
@@ -84,12 +85,15 @@ class ImportJobs:
             ids = list(parsed)
             for start in range(0, len(ids), FETCH_CHUNK):
                 existing.update(await uow.jobs.by_external_ids(ids[start : start + FETCH_CHUNK]))
+            changed = []
             for external_id, (row, fields) in parsed.items():
                 job = existing.get(external_id)
-                await self._upsert(uow, external_id, RowReader(row, report), fields, job, now)
+                if (changed_id := await self._upsert(uow, external_id, RowReader(row, report), fields, job, now)):
+                    changed.append(changed_id)
             await uow.commit()
         if report.created or report.updated:
             await self._matches.jobs_changed()
+        await self._events.jobs_changed(changed)  # rescored against nearby users, off the request
         return report.finish()
 
     async def _upsert(
@@ -100,21 +104,24 @@ class ImportJobs:
         fields: dict[str, object],
         job: Job | None,
         now: datetime,
-    ) -> None:
+    ) -> uuid.UUID | None:
+        """The job's id when it was created or changed."""
         posted = fields.get("posted_at") or (job.posted_at if job else now)
         assert isinstance(posted, datetime)
         if not self._wage_ok(reader, fields, posted):
-            return
+            return None
         if job is None:
             fields.setdefault("posted_at", now)
             job = Job(id=uuid.uuid4(), external_id=external_id, created_at=now, updated_at=now, **fields)  # type: ignore[arg-type]
             await uow.jobs.add(job)
             reader.report.created += 1
-        elif apply_changes(job, fields):
+            return job.id
+        if apply_changes(job, fields):
             job.updated_at = now
             reader.report.updated += 1
-        else:
-            reader.report.unchanged += 1
+            return job.id
+        reader.report.unchanged += 1
+        return None
 
     def _wage_ok(self, reader: RowReader, fields: dict[str, object], posted: datetime) -> bool:
         wage, prefecture = fields["hourly_wage"], fields["prefecture_code"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from application.auditing import Actor, AuditTarget, audited
 from application.errors import PermissionDenied
 from application.job_drafts import JobDraft, check_wage, draft_fields
-from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
 from application.use_cases.edit_job import admin_job_target
 from domain.company import Company
 from domain.errors import InvalidInput, NotFound
@@ -44,8 +44,9 @@ def _describe(command: PostJobCommand, job: Job) -> AuditTarget | None:
 @audited("job.post", _describe)
 class PostJob:
     def __init__(
-        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation, events: TaskQueue
     ) -> None:
+        self._events = events
         self._uow = uow
         self._reference = reference
         self._clock = clock
@@ -74,6 +75,7 @@ class PostJob:
 
     async def after_commit(self, command: PostJobCommand, job: Job) -> None:
         await self._matches.jobs_changed()
+        await self._events.jobs_changed([job.id])  # rescored against nearby users, who are alerted
 
     async def _company(self, uow: UnitOfWork, command: PostJobCommand) -> Company:
         actor = await uow.users.get(command.actor_id)

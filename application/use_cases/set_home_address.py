@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from application.parsing import normalize_postal_code
-from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
 from domain.errors import InvalidInput, NotFound
 from domain.user import Address, User
 
@@ -25,8 +25,9 @@ class SetHomeAddressCommand:
 
 class SetHomeAddress:
     def __init__(
-        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation, events: TaskQueue
     ) -> None:
+        self._events = events
         self._uow = uow
         self._reference = reference
         self._clock = clock
@@ -59,4 +60,5 @@ class SetHomeAddress:
             user.updated_at = self._clock.now()
             await uow.commit()
         await self._matches.user_changed(user.id)
+        await self._events.user_changed(user.id)  # their matches are recomputed off the request
         return user

@@ -8,7 +8,7 @@ mon..sun to [start, end] pairs in HH:MM (24:00 allowed as an end). An empty valu
 import uuid
 from dataclasses import dataclass, field
 
-from application.ports import Clock, MatchInvalidation, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
 from domain.errors import InvalidInput, NotFound
 from domain.schedule import WEEKDAYS, parse_hhmm
 from domain.user import Preferences, User
@@ -44,8 +44,9 @@ def _availability(raw: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]
 
 class SetPreferences:
     def __init__(
-        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation
+        self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, matches: MatchInvalidation, events: TaskQueue
     ) -> None:
+        self._events = events
         self._uow = uow
         self._reference = reference
         self._clock = clock
@@ -81,4 +82,5 @@ class SetPreferences:
             user.updated_at = now
             await uow.commit()
         await self._matches.user_changed(user.id)
+        await self._events.user_changed(user.id)  # their matches are recomputed off the request
         return user

@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
 from litestar import Litestar, Router
+from litestar.channels import ChannelsPlugin
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.cache.client_ip import trusted_networks
+from adapters.notify.channels import make_channels_backend
 from application.ports import CacheStats
 from entrypoints.config import Settings, load_settings
 from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY
@@ -28,9 +31,10 @@ from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.notifications import notifications_route, redact_token_parameters
 from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
 from entrypoints.http.throttle import access_guard
-from entrypoints.ioc import make_container
+from entrypoints.ioc import ChannelsProvider, make_container
 
 API_PREFIX = "/api/v1"
 
@@ -48,11 +52,19 @@ class MetricsProvider(Provider):
 
 
 def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
+    # Channels: a backend per app (one cannot be restarted, litestar #4784), shared with the container so
+    # events run in this process (in-memory queue) publish where this app's sockets listen.
+    channels_backend, channels_redis = make_channels_backend(
+        settings.redis_url, f"{settings.queue_name}:channels", settings.notification_history
+    )
     http_metrics = HttpMetrics()
     # A campaign run started over HTTP plans in a thread of the server: forking a process that serves
     # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
     serving = dataclasses.replace(settings, planning_processes=0)
-    container = make_container(serving, LitestarProvider(), MetricsProvider(http_metrics), *override_providers)
+    container = make_container(
+        serving, LitestarProvider(), MetricsProvider(http_metrics), ChannelsProvider(channels_backend),
+        *override_providers,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -60,22 +72,42 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
             yield
         finally:
             await container.close()  # dishka's Litestar integration does not close it
+            if channels_redis is not None:
+                await channels_redis.aclose()
+
+    async def drain_events() -> None:
+        """Events this process runs itself (in-memory queue) finish while the channels still deliver: the
+        app's shutdown hooks run before the channels plugin's."""
+        broker = await container.get(AsyncBroker)
+        if isinstance(broker, InMemoryBroker):
+            await broker.wait_all()
 
     api = DishkaRouter(
         API_PREFIX,
         route_handlers=[
-            AccountController, ProfileController, JobController, AdminController, ApiKeyController,
-            CampaignController, WebhookController, AnalyticsController, AuditController,
+            AccountController,
+            ProfileController,
+            JobController,
+            AdminController,
+            ApiKeyController,
+            CampaignController,
+            WebhookController,
+            AnalyticsController,
+            AuditController,
         ],
     )
-    system = DishkaRouter("/", route_handlers=[health, ready, metrics, MailLinkController])
+    system = DishkaRouter(
+        "/", route_handlers=[health, ready, metrics, MailLinkController,
+                             notifications_route(channels_backend, settings.notification_history)],
+    )  # fmt: skip
     app = Litestar(
         route_handlers=[Router("/", route_handlers=[api, system])],
         guards=[access_guard(http_metrics)],
         dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        plugins=[ClosedStructSchemaPlugin()],
+        on_shutdown=[drain_events],
+        plugins=[ClosedStructSchemaPlugin(), ChannelsPlugin(backend=channels_backend, arbitrary_channels_allowed=True)],
         openapi_config=OpenAPIConfig(
             title="Mail Score API",
             version="1.0.0",
@@ -105,4 +137,5 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """For uvicorn's --factory: settings read at start-up in each worker process."""
+    redact_token_parameters()
     return create_app(load_settings())

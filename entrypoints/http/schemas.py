@@ -250,3 +250,18 @@ class ApiKeyCreatedOut(Schema):
 class BounceWebhookResult(Schema):
     reports: int = msgspec.field(default=0)
     outcomes: dict[str, int] = msgspec.field(default_factory=dict)
+class RunProgressOut(Schema):
+    id: uuid.UUID
+    campaign: str
+    run_date: str  # JST date
+    status: str  # planning, sending, finished
+    started_at: datetime | None
+    finished_at: datetime | None
+    shards_total: int
+    shards_done: int
+    planned: int
+    pending: int
+    sent: int
+    skipped: int
+    failed: int
+    by_status: dict[str, int]

@@ -19,6 +19,7 @@ from domain.errors import BelowMinimumWage, DomainError
 from domain.roles import Role
 from domain.user import User
 from tests.bdd.conftest import REFERENCE, World
+from tests.fakes import RecordingQueue
 
 scenarios("post_jobs.feature")
 
@@ -45,7 +46,8 @@ def employer(world: World, name: str, company: str) -> None:
 
 def _post(world: World, name: str, title: str, prefecture: int, wage: int) -> None:
     draft = JobDraft(title=title, job_type="カフェ", hourly_wage=wage, prefecture_code=f"{prefecture:02d}")
-    use_case = PostJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()))
+    use_case = PostJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()),
+                       RecordingQueue())  # fmt: skip
     job = world.runner.run(use_case(PostJobCommand(world.users[name].id, Role.EMPLOYER, draft)))
     world.jobs[title] = job
 
@@ -67,7 +69,8 @@ def posts(world: World, outcome: dict[str, object], name: str, title: str, prefe
 def changes_wage(world: World, outcome: dict[str, object], name: str, title: str, wage: int) -> None:
     command = EditJobCommand(world.users[name].id, Role.EMPLOYER, world.jobs[title].id, JobDraft(hourly_wage=wage))
     try:
-        edit = EditJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()))
+        edit = EditJob(world.uow(), REFERENCE, world.clock(), MatchCache(InProcessCache(), MatchCacheSettings()),
+                       RecordingQueue())  # fmt: skip
         world.runner.run(edit(command))
     except DomainError as error:
         outcome["error"] = error

@@ -34,6 +34,16 @@ def test_unknown_campaign_is_one_line_and_exit_2(cli) -> None:  # type: ignore[n
     assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_workers_without_redis_and_a_sharded_run_of_an_unknown_campaign(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli("worker", MAILSCORE_REDIS_URL="")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: MAILSCORE_REDIS_URL is not set")
+    done = cli("mail", "run", "nope", "--via-workers", MAILSCORE_REDIS_URL="")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: campaign not found: nope"
+    assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_import_reports_each_bad_row_on_its_own_line_and_keeps_the_good_ones(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "jobs.csv").write_text(
         "external_id,title,company_name,job_type,hourly_wage,station_name\n"

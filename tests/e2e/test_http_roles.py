@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from dishka.entities.key import _FromComponent as FromDishkaMarker
+from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
 from adapters.in_memory import InMemoryStore
@@ -14,6 +15,7 @@ from application.auditing import audit_action_of
 from domain.roles import ALL_PERMISSIONS, Role, has_permission
 from domain.security import OWN_ACCOUNT_PERMISSIONS
 from entrypoints.http.auth import API_KEY_ALLOWED, PERMISSION
+from entrypoints.http.notifications import TOKEN_COOKIE
 from tests.e2e.test_http_support import account_with_role, client, partner_key, store
 
 __all__ = ["client", "store"]  # fixtures
@@ -49,6 +51,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/admin/analytics/campaigns/{campaign_id:uuid}"): "read:analytics",
     ("GET", "/api/v1/admin/analytics/daily"): "read:analytics",
     ("GET", "/api/v1/admin/audit"): "security:audit",
+    ("GET", "/api/v1/admin/runs/{run_id:uuid}"): "read:analytics",
     ("GET", "/health"): None,
     ("GET", "/ready"): None,
     ("GET", "/metrics"): None,
@@ -60,6 +63,9 @@ ROUTES: dict[tuple[str, str], str | None] = {
 }
 # Routes a signed call opens, whatever the caller's role: without a signature every caller gets 401.
 SIGNED = {("POST", "/api/v1/webhooks/bounces")}
+# WebSockets authenticate in the handler (a browser sends no Authorization header on them): the token comes as
+# a query parameter or a cookie; path -> the permission the handler checks.
+WEBSOCKETS: dict[str, str] = {"/ws": "read:matches"}
 CALLERS: list[Role | None] = [None, Role.USER, Role.EMPLOYER, Role.ADMIN, Role.SUPER_ADMIN]
 # Routes a partner's API key may use; every other route acts for a user account (a valid key gets 403).
 API_KEY_ROUTES = {
@@ -80,7 +86,7 @@ def registered_routes(client: TestClient) -> dict[tuple[str, str], tuple[str | N
         if path.startswith("/schema"):
             continue
         for method, handler in handlers.items():
-            if method not in ("OPTIONS", "HEAD"):
+            if method not in ("OPTIONS", "HEAD", "websocket"):
                 found[(method, path)] = (handler.opt.get(PERMISSION), bool(handler.opt.get(API_KEY_ALLOWED)))
     return found
 
@@ -121,6 +127,36 @@ def test_each_route_answers_each_caller_as_the_table_says(
         assert response.headers["content-type"].split(";")[0] in (
             "application/json", "application/problem+json", "text/plain", "image/gif",
         ), (method, template)  # fmt: skip
+
+
+def test_the_websockets_are_the_ones_in_their_table(client: TestClient) -> None:  # type: ignore[type-arg]
+    found = {path for path, handlers in client.app.route_handler_method_map.items() if "websocket" in handlers}
+    assert found == set(WEBSOCKETS)
+
+
+@pytest.mark.parametrize("role", CALLERS, ids=lambda r: r.value if r else "anonymous")
+def test_each_websocket_answers_each_caller_as_the_table_says(
+    client: TestClient,  # type: ignore[type-arg]
+    store: InMemoryStore,
+    role: Role | None,
+) -> None:
+    token = account_with_role(client, store, role)["Authorization"].split()[1] if role else "not-a-token"
+    for path, permission in WEBSOCKETS.items():
+        for how in ({"params": {"token": token}}, {"cookies": {TOKEN_COOKIE: token}}):
+            client.cookies.clear()
+            if "cookies" in how:
+                client.cookies.update(how["cookies"])
+                url = path
+            else:
+                url = f"{path}?token={token}"
+            if role is not None and has_permission(role, permission):
+                with client.websocket_connect(url) as socket:
+                    socket.send_text("ping")  # accepted, and stays open
+            else:
+                with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(url) as socket:
+                    socket.receive_text()
+                assert refused.value.code == (4401 if role is None else 4403), (path, role)
+    client.cookies.clear()
 
 
 @pytest.mark.parametrize("key", KEYS, ids=str)

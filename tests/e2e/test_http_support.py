@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.reference_data.loader import BundledReferenceData
 from adapters.security.argon2_hasher import Argon2PasswordHasher
-from application.ports import PasswordHasher, ReferenceData, UnitOfWork
+from application.ports import PasswordHasher, ReferenceData, TaskQueue, UnitOfWork
 from application.use_cases.throttle_request import Limit, RequestLimits
 from domain.job import Job
 from domain.jst import end_of_day_jst
@@ -20,6 +20,7 @@ from domain.roles import Role
 from domain.user import User
 from entrypoints.config import Settings
 from entrypoints.http.app import create_app
+from tests.fakes import RecordingQueue
 
 PASSWORD = "correct horse battery"
 REFERENCE = BundledReferenceData()
@@ -28,9 +29,15 @@ assert SHINJUKU is not None
 
 
 class InMemoryStorage(Provider):
-    def __init__(self, store: InMemoryStore) -> None:
+    """The in-memory store; events (user and job changes) are recorded in `queue`, not run, unless
+    `run_events`: then the app's own in-memory queue runs them in the background."""
+
+    def __init__(self, store: InMemoryStore, *, run_events: bool = False) -> None:
         super().__init__()
         self.store = store
+        self.queue = RecordingQueue()
+        if not run_events:
+            self.provide(lambda: self.queue, provides=TaskQueue, scope=Scope.APP, override=True)
 
     @provide(scope=Scope.REQUEST, override=True)
     def uow(self) -> UnitOfWork:

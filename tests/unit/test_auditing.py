@@ -19,6 +19,7 @@ from application.use_cases.start_campaign_run import StartCampaignRun, StartCamp
 from domain.roles import Role
 from domain.security import ApiKey, AuditEntry
 from domain.user import User
+from tests.fakes import RecordingQueue
 from tests.unit.test_run_daily_mail import make_job
 
 CLOCK = FixedClock(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
@@ -117,7 +118,7 @@ async def test_an_admins_job_edit_tells_the_match_cache_after_its_commit_and_a_n
         await uow.jobs.add(job)
         await uow.commit()
     matches = SeenAtInvalidation(store, job.id)
-    edit = EditJob(InMemoryUnitOfWork(store), BundledReferenceData(), CLOCK, matches)
+    edit = EditJob(InMemoryUnitOfWork(store), BundledReferenceData(), CLOCK, matches, RecordingQueue())
     await edit(EditJobCommand(admin.id, Role.ADMIN, job.id, JobDraft(hourly_wage=1500)))
     await edit(EditJobCommand(admin.id, Role.ADMIN, job.id, JobDraft(hourly_wage=1500)))
     assert matches.seen == [1500]  # told once, and only once the new wage was stored

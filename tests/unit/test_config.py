@@ -59,6 +59,13 @@ def test_matches_cache_lifetimes_default_to_the_sketch_and_are_read() -> None:
         ("MAILSCORE_RATE_LIMIT_USER", "0/hour", "like 100/minute"),
         ("MAILSCORE_RATE_LIMIT_GLOBAL", "100/fortnight", "like 100/minute"),
         ("MAILSCORE_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33", "10.0.0.0/33"),
+        ("MAILSCORE_SHARD_SIZE", "-5", "positive"),
+        ("MAILSCORE_REDELIVERY_SECONDS", "ten", "not a number"),
+        ("MAILSCORE_SCHEDULE_LATENESS_SECONDS", "0", "positive"),
+        ("MAILSCORE_SCHEDULE", "daily 0 8 * * *", "campaign=cron"),
+        ("MAILSCORE_SCHEDULE", "daily=0 25 * * *", "daily: cron hour"),
+        ("MAILSCORE_ALERT_THRESHOLD", "120", "at most 100"),
+        ("MAILSCORE_NOTIFICATION_HISTORY", "0", "positive"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) -> None:
@@ -71,6 +78,19 @@ def test_a_wrong_value_names_its_variable(variable: str, value: str, says: str) 
 def test_planning_processes_can_be_turned_off_or_raised() -> None:
     assert load_settings({"MAILSCORE_PLANNING_PROCESSES": "0"}).planning_processes == 0
     assert load_settings({"MAILSCORE_PLANNING_PROCESSES": "3"}).planning_processes == 3
+
+
+def test_worker_settings_are_read() -> None:
+    settings = load_settings({
+        "MAILSCORE_SHARD_SIZE": "200", "MAILSCORE_REDELIVERY_SECONDS": "90", "MAILSCORE_QUEUE_NAME": "mail",
+        "MAILSCORE_SCHEDULE": "daily=0 8 * * *;  weekday = 30 7 * * 1-5 ;",
+        "MAILSCORE_SCHEDULE_LATENESS_SECONDS": "600",
+    })  # fmt: skip
+    assert (settings.shard_size, settings.redelivery_seconds, settings.queue_name) == (200, 90.0, "mail")
+    assert settings.schedule == {"daily": "0 8 * * *", "weekday": "30 7 * * 1-5"}
+    assert settings.schedule_lateness_seconds == 600.0
+    events = load_settings({"MAILSCORE_ALERT_THRESHOLD": "65.5", "MAILSCORE_NOTIFICATION_HISTORY": "20"})
+    assert (events.alert_threshold, events.notification_history) == (65.5, 20)
 
 
 def test_an_unwritable_outbox_is_refused_before_anything_is_sent(tmp_path: Path) -> None:

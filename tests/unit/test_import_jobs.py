@@ -13,6 +13,7 @@ from application.match_cache import MatchCache, MatchCacheSettings
 from application.parsing import ImportFile, ImportFileError
 from application.use_cases.import_jobs import ImportJobs
 from domain.jst import end_of_day_jst
+from tests.fakes import RecordingQueue
 
 HEADER = (
     "external_id,title,company_name,job_type,hourly_wage,station_code,station_name,prefecture_code,"
@@ -66,8 +67,9 @@ def store() -> InMemoryStore:
 @pytest.fixture
 def import_jobs(store: InMemoryStore, reference: BundledReferenceData) -> ImportJobs:
     return ImportJobs(
-        InMemoryUnitOfWork(store), reference, FixedClock(), MatchCache(InProcessCache(), MatchCacheSettings())
-    )
+        InMemoryUnitOfWork(store), reference, FixedClock(), MatchCache(InProcessCache(), MatchCacheSettings()),
+        RecordingQueue(),
+    )  # fmt: skip
 
 
 async def test_bad_rows_are_reported_with_line_and_field_and_good_rows_kept(
@@ -112,6 +114,21 @@ async def test_reimport_changes_nothing_and_a_change_updates(
     cafe = next(j for j in store.jobs.values() if j.external_id == "j1")
     assert (cafe.id, cafe.hourly_wage) == (before["j1"][0], 1400)
     assert len(store.jobs) == 2
+
+
+async def test_created_and_changed_jobs_are_queued_for_rescoring_and_unchanged_ones_not(
+    store: InMemoryStore, reference: BundledReferenceData
+) -> None:
+    queue = RecordingQueue()
+    import_jobs = ImportJobs(
+        InMemoryUnitOfWork(store), reference, FixedClock(), MatchCache(InProcessCache(), MatchCacheSettings()), queue
+    )
+    await import_jobs(ImportFile(lines=ROWS, name="jobs.csv"))
+    assert sorted(queue.changed_jobs[0]) == sorted(store.jobs)
+    await import_jobs(ImportFile(lines=ROWS, name="jobs.csv"))
+    assert queue.changed_jobs[1] == []
+    await import_jobs(ImportFile(lines=[HEADER, GOOD.replace('"1,300"', "1400")], name="jobs.csv"))
+    assert queue.changed_jobs[2] == [next(j.id for j in store.jobs.values() if j.external_id == "j1")]
 
 
 async def test_jsonl_with_the_same_keys(

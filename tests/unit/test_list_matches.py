@@ -23,6 +23,7 @@ from domain.errors import InvalidInput
 from domain.job import Job
 from domain.jst import end_of_day_jst
 from domain.user import Address, Preferences, User
+from tests.fakes import RecordingQueue
 
 NOW = datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
 REFERENCE = BundledReferenceData()
@@ -149,7 +150,7 @@ async def test_new_wishes_and_job_changes_make_the_snapshot_stale() -> None:
     world = World(tied_jobs(3, 3))
     await world.seed()
     await world.page(5)
-    set_wishes = SetPreferences(InMemoryUnitOfWork(world.store), REFERENCE, world.clock, world.cache)
+    set_wishes = SetPreferences(InMemoryUnitOfWork(world.store), REFERENCE, world.clock, world.cache, RecordingQueue())
     await set_wishes(SetPreferencesCommand(world.user.id, ["コンビニ"], [], None, None, {}))
     await world.page(5)
     assert (world.stats.hits, world.stats.misses) == (0, 2)
