@@ -113,6 +113,12 @@ class DeliveryRepository(Protocol):
         """Persist status, reason, subject, message id, sent_at and attempts; release the claim."""
         ...
 
+    async def mailed_counts(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, int]:
+        """Mails sent to each user since `since` (whatever became of them after), other runs only."""
+        ...
+
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
     ) -> dict[uuid.UUID, set[uuid.UUID]]:

@@ -77,6 +77,7 @@ from application.use_cases.throttle_request import RequestLimits, ThrottleReques
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
+from domain.frequency import FrequencyCap
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
 
 
@@ -162,6 +163,10 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def webhook_verifier(self, settings: Settings) -> WebhookVerifier:
         return WebhookVerifier(settings.bounce_webhook_secret.encode())
+
+    @provide(scope=Scope.APP)
+    def frequency_cap(self, settings: Settings) -> FrequencyCap:
+        return FrequencyCap(*settings.mail_cap) if settings.mail_cap else FrequencyCap()
 
     @provide(scope=Scope.APP)
     def bounce_policy(self, settings: Settings) -> BouncePolicy:

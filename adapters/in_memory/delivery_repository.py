@@ -95,6 +95,18 @@ class InMemoryDeliveryRepository:
             stored.attempts = outcome.attempts
             self._tx.claims.pop(outcome.id, None)
 
+    async def mailed_counts(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, int]:
+        counts: dict[uuid.UUID, int] = dict.fromkeys(user_ids, 0)
+        start = as_utc(since)
+        for d in self._deliveries.peek():
+            if d.user_id not in counts or d.sent_at is None or d.run_id == exclude_run_id:
+                continue
+            if as_utc(d.sent_at) >= start:
+                counts[d.user_id] += 1
+        return counts
+
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
     ) -> dict[uuid.UUID, set[uuid.UUID]]:
