@@ -15,6 +15,7 @@ from domain.company import Company
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
+from domain.link_scanners import LinkHit
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
 from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.suppression import BounceEvent, Suppression
@@ -157,6 +158,15 @@ class SuppressionRepository(Protocol):
         ...
 
 
+class LinkHitRepository(Protocol):
+    """Fetches of mails' open pixels and click links, scanners' flagged."""
+
+    async def add(self, hit: LinkHit) -> None: ...
+    async def for_delivery(self, delivery_id: uuid.UUID) -> list[LinkHit]:
+        """Oldest first."""
+        ...
+
+
 class ScoreRecord(NamedTuple):
     """One row of `user_job_scores`; a tuple so bulk writers (COPY) take it as it is."""
 
@@ -264,6 +274,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     audit: AuditRepository
     suppressions: SuppressionRepository
+    link_hits: LinkHitRepository
     analytics: AnalyticsQueries
 
     async def __aenter__(self) -> Self: ...

@@ -45,6 +45,7 @@ class Settings:
     claim_timeout_seconds: float = 300.0
     send_batch_size: int = 200
     soft_bounce_limit: int = 3
+    scanner_window_seconds: float = 30.0
     mail_cap: tuple[int, int] | None = None  # (mails, days): at most that many mails per user per period
     dkim_key_file: Path | None = None
     dkim_selector: str | None = None
@@ -156,6 +157,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         _check_dkim(Settings(**values))
     if (raw := get("mail_cap")) is not None:
         values["mail_cap"] = _mail_cap(raw)
+    if (raw := get("scanner_window_seconds")) is not None:
+        values["scanner_window_seconds"] = float(_positive("scanner_window_seconds", raw, float))
     if (raw := get("soft_bounce_limit")) is not None:
         values["soft_bounce_limit"] = int(_positive("soft_bounce_limit", raw, int))
     if (raw := get("bounce_webhook_secret")) is not None:

@@ -78,6 +78,7 @@ from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
 from domain.frequency import FrequencyCap
+from domain.link_scanners import ScannerPolicy
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
 
 
@@ -167,6 +168,10 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def frequency_cap(self, settings: Settings) -> FrequencyCap:
         return FrequencyCap(*settings.mail_cap) if settings.mail_cap else FrequencyCap()
+
+    @provide(scope=Scope.APP)
+    def scanner_policy(self, settings: Settings) -> ScannerPolicy:
+        return ScannerPolicy(window=timedelta(seconds=settings.scanner_window_seconds))
 
     @provide(scope=Scope.APP)
     def bounce_policy(self, settings: Settings) -> BouncePolicy:

@@ -22,6 +22,7 @@ from domain.company import Company
 from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
+from domain.link_scanners import LinkHit
 from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.suppression import BounceEvent, Suppression
 from domain.user import User
@@ -106,6 +107,7 @@ class InMemoryStore:
     audit: dict[uuid.UUID, AuditEntry] = field(default_factory=dict)
     bounce_events: dict[uuid.UUID, BounceEvent] = field(default_factory=dict)
     suppressions: dict[uuid.UUID, Suppression] = field(default_factory=dict)
+    link_hits: dict[uuid.UUID, LinkHit] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -129,6 +131,7 @@ class Transaction:
         self.audit = WorkingTable(store.audit)
         self.bounce_events = WorkingTable(store.bounce_events)
         self.suppressions = WorkingTable(store.suppressions)
+        self.link_hits = WorkingTable(store.link_hits)
 
     def commit(self) -> None:
         self._check_unique()
@@ -147,11 +150,12 @@ class Transaction:
         store.audit = self.audit.committed_copy()
         store.bounce_events = self.bounce_events.committed_copy()
         store.suppressions = self.suppressions.committed_copy()
+        store.link_hits = self.link_hits.committed_copy()
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (
             self.jobs, self.companies, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
-            self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions,
+            self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions, self.link_hits,
         )  # fmt: skip
 
     def _check_unique(self) -> None:

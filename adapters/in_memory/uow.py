@@ -6,6 +6,7 @@ from typing import Self
 
 from adapters.in_memory.analytics import InMemoryAnalytics
 from adapters.in_memory.delivery_repository import InMemoryDeliveryRepository
+from adapters.in_memory.link_hit_repository import InMemoryLinkHitRepository
 from adapters.in_memory.repositories import (
     InMemoryActionRepository,
     InMemoryCampaignRepository,
@@ -35,6 +36,7 @@ class InMemoryUnitOfWork:
     api_keys: InMemoryApiKeyRepository
     audit: InMemoryAuditRepository
     suppressions: InMemorySuppressionRepository
+    link_hits: InMemoryLinkHitRepository
     analytics: InMemoryAnalytics
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
@@ -74,6 +76,7 @@ class InMemoryUnitOfWork:
         self.api_keys = InMemoryApiKeyRepository(tx)
         self.audit = InMemoryAuditRepository(tx)
         self.suppressions = InMemorySuppressionRepository(tx)
+        self.link_hits = InMemoryLinkHitRepository(tx)
         self.analytics = InMemoryAnalytics(tx)
 
     def _open(self) -> Transaction:

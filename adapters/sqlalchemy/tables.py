@@ -28,6 +28,7 @@ from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
 from domain.action import ActionKind
 from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus
+from domain.link_scanners import HitKind, ScannerReason
 from domain.suppression import BounceKind
 
 # Deterministic constraint names, so Alembic can drop and compare them on both databases.
@@ -334,4 +335,18 @@ email_suppressions = Table(
     Column("reason", String, nullable=False),
     Column("delivery_id", Uuid),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Every fetch of a mail's open pixel or click links; scanner_reason set: a link scanner's, not an open or
+# a click (domain.link_scanners). Kept for looking into rates, never read when sending.
+mail_link_hits = Table(
+    "mail_link_hits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("delivery_id", Uuid, ForeignKey("email_logs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", StrEnumType(HitKind), nullable=False),
+    Column("job_id", Uuid),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("user_agent", String, nullable=False),
+    Column("scanner_reason", StrEnumType(ScannerReason)),
 )

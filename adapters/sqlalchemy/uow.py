@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.sqlalchemy.analytics import SqlAlchemyAnalytics
 from adapters.sqlalchemy.delivery_repository import SqlAlchemyDeliveryRepository
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
+from adapters.sqlalchemy.link_hit_repository import SqlAlchemyLinkHitRepository
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyActionRepository,
     SqlAlchemyCampaignRepository,
@@ -37,6 +38,7 @@ class SqlAlchemyUnitOfWork:
     api_keys: SqlAlchemyApiKeyRepository
     audit: SqlAlchemyAuditRepository
     suppressions: SqlAlchemySuppressionRepository
+    link_hits: SqlAlchemyLinkHitRepository
     analytics: SqlAlchemyAnalytics
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -65,6 +67,7 @@ class SqlAlchemyUnitOfWork:
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.audit = SqlAlchemyAuditRepository(session)
         self.suppressions = SqlAlchemySuppressionRepository(session)
+        self.link_hits = SqlAlchemyLinkHitRepository(session)
         self.analytics = SqlAlchemyAnalytics(session)
         return self
 

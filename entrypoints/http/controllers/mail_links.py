@@ -73,9 +73,11 @@ class MailLinkController(Controller):
         media_type="image/gif",
         responses=problems(429),
     )
-    async def open_pixel(self, token: FromPath[str], use_case: FromDishka[RecordMailOpen]) -> Response[bytes]:
+    async def open_pixel(
+        self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[RecordMailOpen]
+    ) -> Response[bytes]:
         try:
-            await use_case(token)
+            await use_case(token, request.headers.get("user-agent"))
         except Exception:  # the pixel never breaks a mail and never tells anything; the log has the cause
             log.exception("recording a mail open failed")
         return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
@@ -86,8 +88,10 @@ class MailLinkController(Controller):
         status_code=HTTP_302_FOUND,
         responses=problems(404, 429),
     )
-    async def click(self, token: FromPath[str], use_case: FromDishka[FollowMailClick]) -> Redirect:
-        target = await use_case(token)
+    async def click(
+        self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[FollowMailClick]
+    ) -> Redirect:
+        target = await use_case(token, request.headers.get("user-agent"))
         return Redirect(target, status_code=HTTP_302_FOUND, headers=NO_STORE)
 
     @get(
