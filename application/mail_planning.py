@@ -23,7 +23,7 @@ from domain.scoring.batch import RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
 from domain.suppression import normalize_address
-from domain.user import User
+from domain.user import MailFrequency, User
 
 PLAN_CHUNK_USERS = 1024
 
@@ -194,21 +194,27 @@ async def skip_excluded(
     uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap
 ) -> list[User]:
     """Users who must get no mail this run get a skipped delivery at once (in the caller's transaction,
-    which must commit) and are not scored: a suppressed address (`suppressed`), or a user already mailed
+    which must commit) and are not scored: a suppressed address (`suppressed`); a user already mailed
     `cap.mails` times by any campaign in the `cap.days` JST days ending with the run's date
-    (`frequency_cap`). The others are
-    returned, in order. Users sharing one address are each decided alone."""
+    (`frequency_cap`); a user who chose a weekly mail and had one in the seven JST days ending with the
+    run's date (`weekly`). The others are returned, in order. Users sharing one address are each decided
+    alone."""
     suppressed = await uow.suppressions.suppressed_among({u.email for u in users})
+    ids = [u.id for u in users]
     counts: dict[uuid.UUID, int] = {}
     if cap.mails is not None:  # the period is the cap's days in JST ending with the run's own date
-        since = at_jst(run.run_date - timedelta(days=cap.days - 1), 0)
-        counts = await uow.deliveries.mailed_counts([u.id for u in users], since, run.id)
+        counts = await uow.deliveries.mailed_counts(ids, at_jst(run.run_date - timedelta(days=cap.days - 1), 0),
+                                                    run.id)  # fmt: skip
+    weekly_ids = [u.id for u in users if u.mail_frequency == MailFrequency.WEEKLY]
+    weekly = await uow.deliveries.mailed_counts(weekly_ids, at_jst(run.run_date - timedelta(days=6), 0), run.id)
     reasons: dict[uuid.UUID, str] = {}
     for u in users:
         if normalize_address(u.email) in suppressed:
             reasons[u.id] = SkipReason.SUPPRESSED.value
         elif cap.mails is not None and counts.get(u.id, 0) >= cap.mails:
             reasons[u.id] = SkipReason.FREQUENCY_CAP.value
+        elif weekly.get(u.id, 0) > 0:
+            reasons[u.id] = SkipReason.WEEKLY.value
     if not reasons:
         return list(users)
     skipped = [PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, reasons[u.id], ())

@@ -38,6 +38,7 @@ from application.ports import (
     UnitOfWork,
 )
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
+from application.use_cases.change_mail_preferences import ChangeMailPreferences
 from application.use_cases.close_job import CloseJob
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
@@ -267,7 +268,7 @@ class UseCaseProvider(Provider):
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
     jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)
-    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces)
+    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces, ChangeMailPreferences)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun

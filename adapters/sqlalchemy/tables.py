@@ -69,6 +69,7 @@ users = Table(
     Column("full_name", String, nullable=False, server_default=""),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("email_opt_in", Boolean, nullable=False, server_default=true()),
+    Column("mail_frequency", String(16), nullable=False, server_default="daily"),
     Column("role", String(32), nullable=False, server_default="user"),
     Column("password_hash", String),  # argon2id; NULL: the user has no password login
     *_timestamps(),

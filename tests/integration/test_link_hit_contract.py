@@ -38,3 +38,14 @@ async def test_hits_are_kept_with_their_flag_oldest_first(uow_factory: UowFactor
         (HitKind.CLICK, None, "Mozilla/5.0", job_id),
     ]
     assert found[0].occurred_at == NOW + timedelta(seconds=2)
+
+
+async def test_the_chosen_mail_frequency_is_stored(uow_factory: UowFactory) -> None:
+    user = User(uuid.uuid4(), "weekly@example.jp", mail_frequency="weekly")
+    async with uow_factory() as uow:
+        await uow.users.add(user)
+        await uow.users.add(User(uuid.uuid4(), "daily@example.jp"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        audience = {u.email: u.mail_frequency for u in await uow.users.list_audience()}
+    assert audience == {"weekly@example.jp": "weekly", "daily@example.jp": "daily"}

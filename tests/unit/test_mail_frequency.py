@@ -71,3 +71,16 @@ def test_the_cap_setting() -> None:
     for bad in ("5", "0/7", "5/0", "a/b", "-1/7"):
         with pytest.raises(ConfigError, match="MAILSCORE_MAIL_CAP"):
             load_settings({"MAILSCORE_MAIL_CAP": bad})
+
+
+async def test_a_weekly_user_gets_at_most_one_mail_in_any_seven_days(tmp_path: Path) -> None:
+    world = World(tmp_path / "outbox")
+    weekly, daily = make_user("1600022", "weekly", mail_frequency="weekly"), make_user("1500041", "daily")
+    await world.add(weekly, daily, *(make_job(f"カフェ{i}") for i in range(100)))
+    outcomes = []
+    for n in range(9):
+        await run(world, RUN_DATE + timedelta(days=n), FrequencyCap())
+        mine = world.deliveries(RUN_DATE + timedelta(days=n))
+        outcomes.append(mine[weekly.id].reason or mine[weekly.id].status.value)
+        assert mine[daily.id].status is DeliveryStatus.SENT
+    assert outcomes == ["sent", *["weekly"] * 6, "sent", "weekly"]
