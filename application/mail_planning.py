@@ -17,11 +17,13 @@ from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch, SkipReason
+from domain.frequency import FrequencyCap
+from domain.jst import at_jst
 from domain.scoring.batch import RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
 from domain.suppression import normalize_address
-from domain.user import User
+from domain.user import MailFrequency, User
 
 PLAN_CHUNK_USERS = 1024
 
@@ -188,16 +190,35 @@ def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None
             stats.skipped[d.reason] = stats.skipped.get(d.reason, 0) + 1
 
 
-async def skip_suppressed(uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats) -> list[User]:
-    """Users whose address is suppressed get a skipped delivery at once (in the caller's transaction, which
-    must commit) and are not scored; the others are returned, in order."""
+async def skip_excluded(
+    uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap
+) -> list[User]:
+    """Users who must get no mail this run get a skipped delivery at once (in the caller's transaction,
+    which must commit) and are not scored: a suppressed address (`suppressed`); a user already mailed
+    `cap.mails` times by any campaign in the `cap.days` JST days ending with the run's date
+    (`frequency_cap`); a user who chose a weekly mail and had one in the seven JST days ending with the
+    run's date (`weekly`). The others are returned, in order. Users sharing one address are each decided
+    alone."""
     suppressed = await uow.suppressions.suppressed_among({u.email for u in users})
-    if not suppressed:
+    ids = [u.id for u in users]
+    counts: dict[uuid.UUID, int] = {}
+    if cap.mails is not None:  # the period is the cap's days in JST ending with the run's own date
+        counts = await uow.deliveries.mailed_counts(ids, at_jst(run.run_date - timedelta(days=cap.days - 1), 0),
+                                                    run.id)  # fmt: skip
+    weekly_ids = [u.id for u in users if u.mail_frequency == MailFrequency.WEEKLY]
+    weekly = await uow.deliveries.mailed_counts(weekly_ids, at_jst(run.run_date - timedelta(days=6), 0), run.id)
+    reasons: dict[uuid.UUID, str] = {}
+    for u in users:
+        if normalize_address(u.email) in suppressed:
+            reasons[u.id] = SkipReason.SUPPRESSED.value
+        elif cap.mails is not None and counts.get(u.id, 0) >= cap.mails:
+            reasons[u.id] = SkipReason.FREQUENCY_CAP.value
+        elif weekly.get(u.id, 0) > 0:
+            reasons[u.id] = SkipReason.WEEKLY.value
+    if not reasons:
         return list(users)
-    skipped = [
-        PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, SkipReason.SUPPRESSED.value, ())
-        for u in users if normalize_address(u.email) in suppressed
-    ]  # fmt: skip
+    skipped = [PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, reasons[u.id], ())
+               for u in users if u.id in reasons]  # fmt: skip
     await uow.deliveries.add_planned(skipped)
     count_skips(stats, skipped)
-    return [u for u in users if normalize_address(u.email) not in suppressed]
+    return [u for u in users if u.id not in reasons]

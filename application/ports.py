@@ -16,6 +16,7 @@ from domain.cron import ScheduledFire
 from domain.delivery import Delivery, PlannedDelivery
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
+from domain.link_scanners import LinkHit
 from domain.reference import Industry, MinimumWageTable, Municipality, Organisation, PostalPoint, Station
 from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.shard import RunShard
@@ -132,6 +133,12 @@ class DeliveryRepository(Protocol):
         Permanent failures (5xx for that recipient, mails that cannot be built) stay as they are."""
         ...
 
+    async def mailed_counts(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, int]:
+        """Mails sent to each user since `since` (whatever became of them after), other runs only."""
+        ...
+
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
     ) -> dict[uuid.UUID, set[uuid.UUID]]:
@@ -170,6 +177,15 @@ class SuppressionRepository(Protocol):
     async def get(self, email: str) -> Suppression | None: ...
     async def suppressed_among(self, emails: Collection[str]) -> set[str]:
         """Those of `emails` (normalized) that are suppressed."""
+        ...
+
+
+class LinkHitRepository(Protocol):
+    """Fetches of mails' open pixels and click links, scanners' flagged."""
+
+    async def add(self, hit: LinkHit) -> None: ...
+    async def for_delivery(self, delivery_id: uuid.UUID) -> list[LinkHit]:
+        """Oldest first."""
         ...
 
 
@@ -310,6 +326,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     audit: AuditRepository
     suppressions: SuppressionRepository
+    link_hits: LinkHitRepository
     analytics: AnalyticsQueries
     shards: ShardRepository
     schedule: ScheduleRepository

@@ -59,6 +59,8 @@ class SkipReason(enum.StrEnum):
     OPTED_OUT = "opted_out"
     INACTIVE = "inactive"
     SUPPRESSED = "suppressed"  # the address bounced hard, complained, or bounced soft too often
+    FREQUENCY_CAP = "frequency_cap"  # mailed as often as the per-user cap allows in its period
+    WEEKLY = "weekly"  # the person asked for a weekly mail and had one in the last seven days
 
 
 @dataclass(eq=False)

@@ -1,5 +1,6 @@
 """Job seekers: who they are, where they live and what they want."""
 
+import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,13 @@ class Preferences:
         return availability_mask(self.availability)
 
 
+class MailFrequency(enum.StrEnum):
+    """How often a person wants the recommendation mail (no mail at all is `email_opt_in` False)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"  # at most one in any seven JST days
+
+
 @dataclass(eq=False)
 class User:
     id: uuid.UUID
@@ -61,6 +69,7 @@ class User:
     external_id: str | None = None
     is_active: bool = True
     email_opt_in: bool = True
+    mail_frequency: str = "daily"  # a MailFrequency value: how often the daily mail may come
     role: str = "user"  # a domain.roles.Role value
     password_hash: str | None = field(default=None, repr=False)  # argon2id; None: no password login
     company_id: uuid.UUID | None = None  # an employer's company: the jobs it may manage

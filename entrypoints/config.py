@@ -45,6 +45,8 @@ class Settings:
     claim_timeout_seconds: float = 300.0
     send_batch_size: int = 200
     soft_bounce_limit: int = 3
+    scanner_window_seconds: float = 30.0
+    mail_cap: tuple[int, int] | None = None  # (mails, days): at most that many mails per user per period
     dkim_key_file: Path | None = None
     dkim_selector: str | None = None
     dkim_domain: str | None = None  # default: the sender address's domain
@@ -166,6 +168,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("MAILSCORE_DKIM_KEY_FILE and MAILSCORE_DKIM_SELECTOR: set both to sign with DKIM, or neither")
     if "dkim_key_file" in values:
         _check_dkim(Settings(**values))
+    if (raw := get("mail_cap")) is not None:
+        values["mail_cap"] = _mail_cap(raw)
+    if (raw := get("scanner_window_seconds")) is not None:
+        values["scanner_window_seconds"] = float(_positive("scanner_window_seconds", raw, float))
     if (raw := get("soft_bounce_limit")) is not None:
         values["soft_bounce_limit"] = int(_positive("soft_bounce_limit", raw, int))
     if (raw := get("bounce_webhook_secret")) is not None:
@@ -270,6 +276,13 @@ def _check_smtp_url(url: str) -> None:
         SmtpSettings.from_url(url)
     except ValueError as exc:
         raise ConfigError(f"MAILSCORE_SMTP_URL: {exc}") from None
+
+
+def _mail_cap(raw: str) -> tuple[int, int]:
+    mails, slash, days = raw.partition("/")
+    if not slash or not mails.strip().isdigit() or not days.strip().isdigit() or not int(mails) or not int(days):
+        raise ConfigError(f"MAILSCORE_MAIL_CAP: give MAILS/DAYS with positive whole numbers, e.g. 5/7: {raw!r}")
+    return int(mails), int(days)
 
 
 def _check_dkim(settings: Settings) -> None:

@@ -45,6 +45,7 @@ from application.ports import (
 )
 from application.send_pacing import DEFAULT_DOMAIN_RATES, RetryPolicy, SendRates
 from application.use_cases.authenticate_api_key import AuthenticateApiKey
+from application.use_cases.change_mail_preferences import ChangeMailPreferences
 from application.use_cases.close_job import CloseJob
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_campaign import CreateCampaign
@@ -91,6 +92,8 @@ from application.use_cases.throttle_request import RequestLimits, ThrottleReques
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
 from application.webhook_signature import WebhookVerifier
+from domain.frequency import FrequencyCap
+from domain.link_scanners import ScannerPolicy
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
 
 
@@ -196,6 +199,14 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def webhook_verifier(self, settings: Settings) -> WebhookVerifier:
         return WebhookVerifier(settings.bounce_webhook_secret.encode())
+
+    @provide(scope=Scope.APP)
+    def frequency_cap(self, settings: Settings) -> FrequencyCap:
+        return FrequencyCap(*settings.mail_cap) if settings.mail_cap else FrequencyCap()
+
+    @provide(scope=Scope.APP)
+    def scanner_policy(self, settings: Settings) -> ScannerPolicy:
+        return ScannerPolicy(window=timedelta(seconds=settings.scanner_window_seconds))
 
     @provide(scope=Scope.APP)
     def bounce_policy(self, settings: Settings) -> BouncePolicy:
@@ -351,7 +362,7 @@ class UseCaseProvider(Provider):
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
     jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)
-    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces)
+    mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces, ChangeMailPreferences)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun

@@ -131,6 +131,17 @@ class InMemoryDeliveryRepository:
     def _holds(self, delivery_id: uuid.UUID, claimant: str) -> bool:
         claim = self._tx.claims.get(delivery_id)
         return claim is not None and claim[0] == claimant
+    async def mailed_counts(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, int]:
+        counts: dict[uuid.UUID, int] = dict.fromkeys(user_ids, 0)
+        start = as_utc(since)
+        for d in self._deliveries.peek():
+            if d.user_id not in counts or d.sent_at is None or d.run_id == exclude_run_id:
+                continue
+            if as_utc(d.sent_at) >= start:
+                counts[d.user_id] += 1
+        return counts
 
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None

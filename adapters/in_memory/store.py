@@ -23,6 +23,7 @@ from domain.cron import ScheduledFire
 from domain.delivery import Delivery
 from domain.job import Job
 from domain.jst import as_utc
+from domain.link_scanners import LinkHit
 from domain.security import ApiKey, AuditEntry, RefreshToken
 from domain.shard import RunShard
 from domain.suppression import BounceEvent, Suppression
@@ -110,6 +111,7 @@ class InMemoryStore:
     suppressions: dict[uuid.UUID, Suppression] = field(default_factory=dict)
     shards: dict[uuid.UUID, RunShard] = field(default_factory=dict)
     fires: dict[tuple[str, datetime], ScheduledFire] = field(default_factory=dict)
+    link_hits: dict[uuid.UUID, LinkHit] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -135,6 +137,7 @@ class Transaction:
         self.suppressions = WorkingTable(store.suppressions)
         self.shards = WorkingTable(store.shards)
         self.fires = dict(store.fires)  # values are never changed once recorded
+        self.link_hits = WorkingTable(store.link_hits)
 
     def commit(self) -> None:
         self._check_unique()
@@ -155,11 +158,13 @@ class Transaction:
         store.suppressions = self.suppressions.committed_copy()
         store.shards = self.shards.committed_copy()
         store.fires = dict(self.fires)
+        store.link_hits = self.link_hits.committed_copy()
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (
             self.jobs, self.companies, self.users, self.actions, self.campaigns, self.runs, self.deliveries,
             self.refresh_tokens, self.api_keys, self.audit, self.bounce_events, self.suppressions, self.shards,
+            self.link_hits,
         )  # fmt: skip
 
     def _check_unique(self) -> None:

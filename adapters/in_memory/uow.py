@@ -6,6 +6,7 @@ from typing import Self
 
 from adapters.in_memory.analytics import InMemoryAnalytics
 from adapters.in_memory.delivery_repository import InMemoryDeliveryRepository
+from adapters.in_memory.link_hit_repository import InMemoryLinkHitRepository
 from adapters.in_memory.repositories import (
     InMemoryActionRepository,
     InMemoryCampaignRepository,
@@ -36,6 +37,7 @@ class InMemoryUnitOfWork:
     api_keys: InMemoryApiKeyRepository
     audit: InMemoryAuditRepository
     suppressions: InMemorySuppressionRepository
+    link_hits: InMemoryLinkHitRepository
     analytics: InMemoryAnalytics
     shards: InMemoryShardRepository
     schedule: InMemoryScheduleRepository
@@ -77,6 +79,7 @@ class InMemoryUnitOfWork:
         self.api_keys = InMemoryApiKeyRepository(tx)
         self.audit = InMemoryAuditRepository(tx)
         self.suppressions = InMemorySuppressionRepository(tx)
+        self.link_hits = InMemoryLinkHitRepository(tx)
         self.analytics = InMemoryAnalytics(tx)
         self.shards = InMemoryShardRepository(tx)
         self.schedule = InMemoryScheduleRepository(tx)

@@ -19,6 +19,7 @@ from jinja2 import (
 from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, check_address
 from application.ports import MailContext, OutgoingMail, RenderedMail
 from domain.errors import InvalidInput
+from domain.mail_address import envelope_address
 
 BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_TEMPLATE = "daily_subject.txt.j2"
@@ -152,12 +153,13 @@ class JinjaMailComposer:
         rendered = self.render(context)
         subject, text, html = rendered.subject, rendered.text, rendered.html
         try:
-            check_address(context.recipient_email)
+            # Old carrier addresses ("a..b.@docomo.ne.jp") go out quoted, on the envelope and in To alike.
+            recipient = check_address(envelope_address(context.recipient_email))
         except HeaderInjectionError as exc:
             raise InvalidInput("recipient_email", str(exc)) from exc
         try:
             data = self._builder.build(
-                to=context.recipient_email,
+                to=recipient,
                 subject=subject,
                 text=text,
                 html=html,
@@ -176,7 +178,7 @@ class JinjaMailComposer:
             delivery_id=context.delivery_id,
             message_id=context.message_id,
             envelope_from=context.return_path or self._sender_address,
-            recipient=context.recipient_email,
+            recipient=recipient,
             subject=subject,
             data=data,
         )

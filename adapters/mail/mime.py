@@ -30,6 +30,8 @@ _PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")
 # Addresses go into the SMTP envelope and headers verbatim: ASCII, no blanks, no controls, no brackets.
 _ADDRESS = re.compile(r"[^\s<>(),;:\"\\@\x00-\x1f\x7f]+@[A-Za-z0-9.\-\[\]:]+\Z", re.ASCII)
+# A quoted local part (old carrier addresses go out so: "yuki..chan."@docomo.ne.jp).
+_QUOTED_ADDRESS = re.compile(r'"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"@[A-Za-z0-9.\-\[\]:]+\Z', re.ASCII)
 _URL = re.compile(r"(?:https?|mailto):[!-;=?-~]+\Z", re.ASCII)  # printable ASCII without < > or blanks
 # Headers the builder writes itself; an extra header with one of these names would make a duplicate that
 # receivers resolve differently (first vs last wins).
@@ -125,7 +127,7 @@ def header(name: str, value: str) -> str:
 
 
 def check_address(address: str) -> str:
-    if not _ADDRESS.match(address):
+    if not _ADDRESS.match(address) and not _QUOTED_ADDRESS.match(address):
         raise HeaderInjectionError(f"invalid mail address {address!r}")
     return address
 
@@ -223,7 +225,9 @@ class MimeMessageBuilder:
                     raise HeaderInjectionError(f"extra header {name!r} would duplicate a standard header")
                 parts.append(header(name, value))
         parts.append(f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="{boundary}"\r\n')
-        head = "".join(parts).encode("ascii")
+        # A non-ASCII address makes an internationalized message (RFC 6532): its header is UTF-8, and only a
+        # relay that offers SMTPUTF8 may take it (the mailer checks).
+        head = "".join(parts).encode("ascii" if to.isascii() else "utf-8")
         part_head = (
             f"\r\n--{boundary}\r\nContent-Transfer-Encoding: base64\r\n"
             'Content-Type: text/%s; charset="utf-8"\r\n\r\n'

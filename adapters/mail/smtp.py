@@ -118,6 +118,13 @@ def _is_dropped(exc: Exception) -> bool:
     return isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError)
 
 
+SMTPUTF8_MISSING = "the relay does not offer SMTPUTF8, which the non-ASCII address {} needs"
+
+
+def _utf8(mail: OutgoingMail) -> list[str]:
+    return ["SMTPUTF8"] if not (mail.recipient.isascii() and mail.envelope_from.isascii()) else []
+
+
 def _delivery_error(exc: Exception) -> MailDeliveryError:
     code: int | None = None
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
@@ -195,8 +202,10 @@ class SmtpMailer:
                     await self._backoff(failed_connects)
                     continue
             try:
-                await client.sendmail(mail.envelope_from, [mail.recipient], mail.data)
+                await client.sendmail(mail.envelope_from, [mail.recipient], mail.data, mail_options=_utf8(mail))
                 return client, None
+            except aiosmtplib.SMTPNotSupported:  # asked for SMTPUTF8 (a non-ASCII address) and not offered
+                return client, MailDeliveryError(SMTPUTF8_MISSING.format(mail.recipient), permanent=True)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 if not _is_dropped(exc):
                     return client, _delivery_error(exc)

@@ -176,6 +176,19 @@ class SqlAlchemyDeliveryRepository:
         )  # fmt: skip
         result = await self._session.execute(statement)
         return int(result.rowcount)  # type: ignore[attr-defined]
+    async def mailed_counts(
+        self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, int]:
+        await self._session.flush()
+        logs = t.email_logs
+        counts: dict[uuid.UUID, int] = dict.fromkeys(user_ids, 0)
+        query = select(logs.c.user_id, func.count()).where(logs.c.sent_at >= since).group_by(logs.c.user_id)
+        if exclude_run_id is not None:
+            query = query.where(logs.c.run_id != exclude_run_id)
+        for chunk in chunked(counts):
+            for user_id, count in await self._session.execute(query.where(logs.c.user_id.in_(chunk))):
+                counts[user_id] = int(count)
+        return counts
 
     async def mailed_job_ids(
         self, user_ids: Collection[uuid.UUID], since: datetime, exclude_run_id: uuid.UUID | None

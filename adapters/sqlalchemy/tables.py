@@ -28,6 +28,7 @@ from adapters.sqlalchemy.column_types import Json, StrEnumType, UtcDateTime
 from domain.action import ActionKind
 from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus, FailureKind
+from domain.link_scanners import HitKind, ScannerReason
 from domain.shard import ShardStatus
 from domain.suppression import BounceKind
 
@@ -69,6 +70,7 @@ users = Table(
     Column("full_name", String, nullable=False, server_default=""),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("email_opt_in", Boolean, nullable=False, server_default=true()),
+    Column("mail_frequency", String(16), nullable=False, server_default="daily"),
     Column("role", String(32), nullable=False, server_default="user"),
     Column("password_hash", String),  # argon2id; NULL: the user has no password login
     *_timestamps(),
@@ -368,4 +370,18 @@ schedule_fires = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("run_date", String(10)),
     PrimaryKeyConstraint("schedule_id", "fire_at"),
+)
+
+# Every fetch of a mail's open pixel or click links; scanner_reason set: a link scanner's, not an open or
+# a click (domain.link_scanners). Kept for looking into rates, never read when sending.
+mail_link_hits = Table(
+    "mail_link_hits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("delivery_id", Uuid, ForeignKey("email_logs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", StrEnumType(HitKind), nullable=False),
+    Column("job_id", Uuid),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("user_agent", String, nullable=False),
+    Column("scanner_reason", StrEnumType(ScannerReason)),
 )

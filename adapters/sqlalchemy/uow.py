@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.sqlalchemy.analytics import SqlAlchemyAnalytics
 from adapters.sqlalchemy.delivery_repository import SqlAlchemyDeliveryRepository
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
+from adapters.sqlalchemy.link_hit_repository import SqlAlchemyLinkHitRepository
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyActionRepository,
     SqlAlchemyCampaignRepository,
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork:
     api_keys: SqlAlchemyApiKeyRepository
     audit: SqlAlchemyAuditRepository
     suppressions: SqlAlchemySuppressionRepository
+    link_hits: SqlAlchemyLinkHitRepository
     analytics: SqlAlchemyAnalytics
     shards: SqlAlchemyShardRepository
     schedule: SqlAlchemyScheduleRepository
@@ -68,6 +70,7 @@ class SqlAlchemyUnitOfWork:
         self.api_keys = SqlAlchemyApiKeyRepository(session)
         self.audit = SqlAlchemyAuditRepository(session)
         self.suppressions = SqlAlchemySuppressionRepository(session)
+        self.link_hits = SqlAlchemyLinkHitRepository(session)
         self.analytics = SqlAlchemyAnalytics(session)
         self.shards = SqlAlchemyShardRepository(session)
         self.schedule = SqlAlchemyScheduleRepository(session)

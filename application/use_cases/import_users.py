@@ -6,7 +6,8 @@ object; unknown CSV columns are a file error):
 | column | | meaning |
 |---|---|---|
 | external_id | required | the person's id in the source system; the upsert key |
-| email | required | basic syntax; old carrier forms ("a..b@docomo.ne.jp", "ab.@…") pass with a warning |
+| email | required | basic syntax; carrier forms ("a..b@docomo.ne.jp", "ab.@…") pass with a warning (sent quoted) |
+| | | so do Japanese local parts (sent only through a relay with SMTPUTF8); a Japanese domain is kept as IDNA |
 | full_name | optional | |
 | postal_code | optional | "150-0002", "１５０－０００２", "1500002"; must exist; gives the home point |
 | job_types | optional | "カフェ|コンビニ" (NFKC-normalised) |
@@ -52,7 +53,7 @@ USER_COLUMNS = Columns(
 )  # fmt: skip
 PREFERENCE_COLUMNS = ("job_types", "industries", "max_commute_minutes", "min_hourly_wage", "availability")
 FETCH_CHUNK = 1000
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\u0080-\U0010ffff-]+$")
 _DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
 
 
@@ -198,13 +199,23 @@ def _email(reader: RowReader) -> str | None:
     if text is None:
         return None
     local, at, domain = nfkc(text).rpartition("@")
+    if at and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            reader.fail("email", f"{text!r}: the domain {domain!r} is not a valid internationalized domain name")
+            return None
     if not at or not _LOCAL.match(local) or not _DOMAIN.match(domain):
         reader.fail("email", f"{text!r} is not an email address")
         return None
-    if local.startswith(".") or local.endswith(".") or ".." in local:
+    if not local.isascii():
+        reader.warn("email", f"{text!r} has a non-ASCII local part: it can only be sent through a relay that "
+                             "offers SMTPUTF8, and fails as undeliverable elsewhere")  # fmt: skip
+    elif local.startswith(".") or local.endswith(".") or ".." in local:
         # Old docomo/au addresses break RFC 5322 this way and still receive mail; some senders refuse them.
         reader.warn(
-            "email", f"{text!r} is not RFC 5322 (dots in the local part); some mail servers refuse it"
+            "email", f"{text!r} is not RFC 5322 (dots in the local part): kept, and sent with the local part "
+            "quoted; some mail servers still refuse it"
         )
     return f"{local}@{domain.lower()}"
 

@@ -12,6 +12,8 @@ Rules:
 - A user with nothing new gets no mail: the delivery is skipped with the reason.
 - A suppressed address (hard bounce, complaint, too many soft bounces) is never mailed: skipped with the
   reason `suppressed` at planning, and checked again when sending.
+- A user mailed `frequency.mails` times (any campaign) in the `frequency.days` JST days ending with the
+  run's date is skipped with the reason `frequency_cap`. Users sharing an address are each planned alone.
 """
 
 import asyncio
@@ -30,7 +32,7 @@ from application.mail_planning import (
     count_skips,
     mailed_recently,
     rank_request,
-    skip_suppressed,
+    skip_excluded,
     write_plan,
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
@@ -45,6 +47,7 @@ from application.ports import (
 )  # fmt: skip
 from domain.campaign import Campaign, CampaignRun, RunStatus
 from domain.errors import NotFound
+from domain.frequency import FrequencyCap
 from domain.jst import as_utc, at_jst, jst_date
 from domain.scoring.batch import spatial_order
 
@@ -82,11 +85,16 @@ def scoring_moment_for(campaign: Campaign, run: CampaignRun, now: datetime) -> d
     return max(started, at_jst(run.run_date, campaign.send_hour_jst))
 
 
+NO_CAP = FrequencyCap()
+
+
 class RunDailyMail:
     def __init__(
         self, uow: UnitOfWork, reference: ReferenceData, composer: MailComposer, mailer: Mailer,
         clock: Clock, options: SendOptions, progress: ProgressReporter, planning: PlanOptions = IN_THREAD,
+        frequency: FrequencyCap = NO_CAP,
     ) -> None:  # fmt: skip
+        self._frequency = frequency
         self._uow, self._reference, self._clock = uow, reference, clock
         self._planning = planning
         self._sender = RunSender(uow, composer, mailer, clock, options)
@@ -118,7 +126,7 @@ class RunDailyMail:
             state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
-            todo = await skip_suppressed(uow, run, todo, summary.plan)
+            todo = await skip_excluded(uow, run, todo, summary.plan, self._frequency)
             mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
             await uow.commit()  # the suppressed users' skipped deliveries
         summary.users, summary.jobs = len(state.audience), len(state.jobs)

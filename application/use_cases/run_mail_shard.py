@@ -21,17 +21,18 @@ from application.mail_planning import (
     PlanStats,
     mailed_recently,
     rank_request,
-    skip_suppressed,
+    skip_excluded,
     write_plan,
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
 from application.matching import IndustryNamer, MatchingState, load_matching_state
 from application.matching_states import MatchingStates
 from application.ports import Clock, MailComposer, Mailer, ReferenceData, UnitOfWork
-from application.use_cases.run_daily_mail import scoring_moment_for
+from application.use_cases.run_daily_mail import NO_CAP, scoring_moment_for
 from domain.campaign import RunStatus
 from domain.delivery import DeliveryStatus
 from domain.errors import NotFound
+from domain.frequency import FrequencyCap
 from domain.shard import ShardStatus
 
 MAILED = (DeliveryStatus.SENT, DeliveryStatus.OPENED, DeliveryStatus.CLICKED, DeliveryStatus.BOUNCED)
@@ -57,9 +58,10 @@ class ShardOutcome:
 class RunMailShard:
     def __init__(
         self, uow: UnitOfWork, reference: ReferenceData, composer: MailComposer, mailer: Mailer, clock: Clock,
-        options: SendOptions, states: MatchingStates,
+        options: SendOptions, states: MatchingStates, frequency: FrequencyCap = NO_CAP,
     ) -> None:  # fmt: skip
         self._uow, self._reference, self._clock, self._states = uow, reference, clock, states
+        self._frequency = frequency
         self._sender = RunSender(uow, composer, mailer, clock, options)
 
     async def __call__(self, command: RunMailShardCommand) -> ShardOutcome:
@@ -83,9 +85,9 @@ class RunMailShard:
         async with self._uow as uow:
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [u for u in state.audience if u.id in wanted and u.id not in planned]
-            todo = await skip_suppressed(uow, run, todo, PlanStats())
+            todo = await skip_excluded(uow, run, todo, PlanStats(), self._frequency)
             mailed = await mailed_recently(uow, todo, campaign, run, moment)
-            await uow.commit()  # the suppressed users' skipped deliveries
+            await uow.commit()  # the excluded users' skipped deliveries
         planner = ChunkPlanner(state, run, rank_request(campaign), mailed, IndustryNamer(self._reference), moment)
         for start in range(0, len(todo), PLAN_CHUNK_USERS):
             for plan in await asyncio.to_thread(planner, todo[start : start + PLAN_CHUNK_USERS]):

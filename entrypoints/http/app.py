@@ -25,7 +25,7 @@ from entrypoints.http.controllers.analytics import AnalyticsController, AuditCon
 from entrypoints.http.controllers.api_keys import ApiKeyController
 from entrypoints.http.controllers.campaigns import CampaignController
 from entrypoints.http.controllers.jobs import JobController
-from entrypoints.http.controllers.mail_links import MailLinkController
+from entrypoints.http.controllers.mail_links import MailLinkController, MailPreferencesController
 from entrypoints.http.controllers.profile import ProfileController
 from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
@@ -97,7 +97,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         ],
     )
     system = DishkaRouter(
-        "/", route_handlers=[health, ready, metrics, MailLinkController,
+        "/", route_handlers=[health, ready, metrics, MailLinkController, MailPreferencesController,
                              notifications_route(channels_backend, settings.notification_history)],
     )  # fmt: skip
     app = Litestar(

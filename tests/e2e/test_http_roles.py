@@ -59,6 +59,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/t/c/{token:str}"): None,
     ("GET", "/u/{token:str}"): None,
     ("POST", "/u/{token:str}"): None,
+    ("GET", "/p/{token:str}"): None,
+    ("POST", "/p/{token:str}"): None,
     ("POST", "/api/v1/webhooks/bounces"): None,  # see SIGNED
 }
 # Routes a signed call opens, whatever the caller's role: without a signature every caller gets 401.

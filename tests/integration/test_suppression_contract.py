@@ -51,3 +51,36 @@ async def test_nothing_is_suppressed_unless_committed(uow_factory: UowFactory) -
         await uow.suppressions.suppress(Suppression("gone@example.jp", BounceKind.HARD, "x", NOW))
     async with uow_factory() as uow:
         assert await uow.suppressions.get("gone@example.jp") is None
+
+
+async def test_mailed_counts_count_sent_mails_of_other_runs_since_a_moment(uow_factory: UowFactory) -> None:
+    from datetime import date, timedelta
+
+    from domain.campaign import Campaign
+    from domain.delivery import Delivery, DeliveryStatus
+    from domain.user import User
+
+    campaign = Campaign(id=uuid.uuid4(), name=f"daily-{uuid.uuid4().hex[:6]}")
+    users = [User(uuid.uuid4(), f"{n}@example.jp") for n in range(3)]
+    async with uow_factory() as uow:
+        await uow.campaigns.add(campaign)
+        for user in users:
+            await uow.users.add(user)
+        runs = [await uow.deliveries.get_or_create_run(campaign.id, date(2026, 12, d), NOW) for d in (1, 2, 3)]
+        await uow.commit()
+    rows = [  # (run, user, status, sent_at)
+        (runs[0], users[0], DeliveryStatus.SENT, NOW - timedelta(days=2)),  # before `since`
+        (runs[1], users[0], DeliveryStatus.BOUNCED, NOW - timedelta(hours=1)),  # sent, then bounced: counts
+        (runs[2], users[0], DeliveryStatus.SENT, NOW),  # the excluded run
+        (runs[1], users[1], DeliveryStatus.SKIPPED, None),
+        (runs[0], users[2], DeliveryStatus.OPENED, NOW - timedelta(days=1)),
+    ]
+    async with uow_factory() as uow:
+        await uow.deliveries.add_planned([
+            Delivery(run.id, campaign.id, user.id, user.email, status=status, sent_at=sent_at)
+            for run, user, status, sent_at in rows
+        ])  # fmt: skip
+        await uow.commit()
+    async with uow_factory() as uow:
+        counts = await uow.deliveries.mailed_counts([u.id for u in users], NOW - timedelta(days=1), runs[2].id)
+    assert counts == {users[0].id: 1, users[1].id: 0, users[2].id: 1}

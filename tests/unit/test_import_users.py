@@ -117,3 +117,19 @@ async def test_jsonl_with_lists_and_availability_objects(
     user = _user(store, "j1")
     assert (user.email_opt_in, user.wishes.job_types) == (False, ["居酒屋"])
     assert user.wishes.availability == {"fri": [["18:00", "23:00"]]}
+
+
+async def test_japanese_addresses_are_kept_with_a_warning_and_each_rejection_names_line_field_reason(
+    import_users: ImportUsers, store: InMemoryStore
+) -> None:
+    rows = [HEADER, "k1,はなこ@example.jp,,,,,,,,", "k2,taro@日本語.jp,,,,,,,,", "k3,taro@bad_domain,,,,,,,,",
+            "k4,two@@example.jp,,,,,,,,", "k5,yuki..chan.@docomo.ne.jp,,,,,,,,"]  # fmt: skip
+    report = await import_users(ImportFile(lines=rows, name="users.csv"))
+    assert report.created == 3
+    assert _user(store, "k1").email == "はなこ@example.jp"
+    assert _user(store, "k2").email == "taro@xn--wgv71a119e.jp"  # the domain in its IDNA form
+    assert [(w.line, w.field) for w in report.warnings] == [(2, "email"), (6, "email")]
+    assert "SMTPUTF8" in report.warnings[0].message
+    assert "quoted" in report.warnings[1].message
+    assert [(e.line, e.field) for e in report.errors] == [(4, "email"), (5, "email")]
+    assert all("is not an email address" in e.message for e in report.errors)

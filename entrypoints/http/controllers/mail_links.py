@@ -14,6 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND
 
+from application.use_cases.change_mail_preferences import ChangeMailPreferences, MailChoice, MailPreferences
 from application.use_cases.follow_mail_click import FollowMailClick
 from application.use_cases.record_mail_open import RecordMailOpen
 from application.use_cases.unsubscribe import Unsubscribe
@@ -63,6 +64,47 @@ def confirmation_page(token: str) -> str:
     )
 
 
+_PREFERENCES_PAGE = """<!doctype html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>配信設定</title>
+</head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem;">
+<h1>配信設定</h1>
+{notice}<form method="post" action="{action}">
+<fieldset>
+<legend>おすすめ求人メールの配信</legend>
+{choices}
+</fieldset>
+<p><label>希望職種（読点またはカンマ区切り）<br>
+<input type="text" name="job_types" value="{job_types}" maxlength="1600" style="width: 100%;"></label></p>
+<button type="submit">保存する</button>
+</form>
+</body>
+</html>
+"""
+_CHOICE_LABELS = {MailChoice.DAILY: "毎日受け取る", MailChoice.WEEKLY: "週に1回まで", MailChoice.NONE: "受け取らない"}
+
+
+def preferences_page(token: str, current: MailPreferences, saved: bool = False) -> str:
+    """The form. Everything from outside (the token, the job types) is escaped; the form posts back to the
+    same token-bound URL, so no session or CSRF cookie is involved."""
+    choices = "\n".join(
+        f'<p><label><input type="radio" name="frequency" value="{choice.value}"'
+        f'{" checked" if choice is current.choice else ""}> {label}</label></p>'
+        for choice, label in _CHOICE_LABELS.items()
+    )
+    return _PREFERENCES_PAGE.format(
+        notice="<p><strong>保存しました。</strong>次回の配信から反映されます。</p>\n" if saved else "",
+        action=html.escape(f"/p/{token}", quote=True),
+        choices=choices,
+        job_types=html.escape("、".join(current.job_types), quote=True),
+    )
+
+
 class MailLinkController(Controller):
     path = "/"
     tags = ("mail links",)
@@ -73,9 +115,11 @@ class MailLinkController(Controller):
         media_type="image/gif",
         responses=problems(429),
     )
-    async def open_pixel(self, token: FromPath[str], use_case: FromDishka[RecordMailOpen]) -> Response[bytes]:
+    async def open_pixel(
+        self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[RecordMailOpen]
+    ) -> Response[bytes]:
         try:
-            await use_case(token)
+            await use_case(token, request.headers.get("user-agent"))
         except Exception:  # the pixel never breaks a mail and never tells anything; the log has the cause
             log.exception("recording a mail open failed")
         return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
@@ -86,8 +130,10 @@ class MailLinkController(Controller):
         status_code=HTTP_302_FOUND,
         responses=problems(404, 429),
     )
-    async def click(self, token: FromPath[str], use_case: FromDishka[FollowMailClick]) -> Redirect:
-        target = await use_case(token)
+    async def click(
+        self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[FollowMailClick]
+    ) -> Redirect:
+        target = await use_case(token, request.headers.get("user-agent"))
         return Redirect(target, status_code=HTTP_302_FOUND, headers=NO_STORE)
 
     @get(
@@ -119,6 +165,44 @@ class MailLinkController(Controller):
         return Response("配信を停止しました。\n", media_type=MediaType.TEXT, headers=NO_STORE)
 
 
+def _form_field(form: Any, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
 def _is_form(request: Request[Any, Any, Any]) -> bool:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class MailPreferencesController(Controller):
+    path = "/p"
+    tags = ("mail links",)
+
+    @get(
+        "/{token:str}",
+        summary="Mail preference page: daily, weekly or no mail, and job types",
+        media_type=MediaType.HTML,
+        responses=problems(404, 429),
+    )
+    async def page(self, token: FromPath[str], use_case: FromDishka[ChangeMailPreferences]) -> Response[str]:
+        current = await use_case.show(token)
+        return Response(preferences_page(token, current), media_type=MediaType.HTML, headers=PAGE_HEADERS)
+
+    @post(
+        "/{token:str}",
+        summary="Save mail preferences: form fields `frequency` (daily, weekly, none) and `job_types`",
+        status_code=HTTP_200_OK,
+        media_type=MediaType.HTML,
+        responses=problems(400, 404, 422, 429),
+    )
+    async def save(
+        self, token: FromPath[str], request: Request[Any, Any, Any], use_case: FromDishka[ChangeMailPreferences]
+    ) -> Response[str]:
+        use_case.check(token)  # a bad link is 404 whatever the body
+        if not _is_form(request):
+            message = "send the form (application/x-www-form-urlencoded)"
+            raise ClientException(message, extra=[{"key": "frequency", "message": message}])
+        form = await request.form()
+        saved = await use_case(token, _form_field(form, "frequency"), _form_field(form, "job_types"))
+        return Response(preferences_page(token, saved, saved=True), media_type=MediaType.HTML, headers=PAGE_HEADERS)
