@@ -9,7 +9,7 @@ to keys takes `principal: Principal` (a Caller or a Partner inside).
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
@@ -23,6 +23,8 @@ from domain.roles import Role, has_permission
 PERMISSION = "permission"
 API_KEY_ALLOWED = "api_key"
 API_KEY_HEADER = "X-API-Key"
+RESOLVED = "app_scoped_dependencies"
+T = TypeVar("T")
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 BEARER_OR_KEY_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}, {"ApiKey": []}]
 
@@ -67,8 +69,17 @@ class Principal:
         return who.rate_key
 
 
-def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    header = connection.headers.get("authorization", "")
+async def app_scoped(connection: ASGIConnection[Any, Any, Any, Any], kind: type[T]) -> T:
+    """An application-scoped dependency, resolved once per app rather than through every request's
+    container (the guard runs on every request)."""
+    resolved: dict[type[Any], Any] = connection.app.state.setdefault(RESOLVED, {})
+    found = resolved.get(kind)
+    if found is None:
+        found = resolved[kind] = await connection.app.state.dishka_container.get(kind)
+    return cast(T, found)
+
+
+def _bearer_token(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
@@ -78,12 +89,13 @@ async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handl
     needed = handler.opt.get(PERMISSION)
     if needed is None:
         return
-    secret = connection.headers.get(API_KEY_HEADER)
+    headers = connection.headers
+    secret = headers.get(API_KEY_HEADER)
     if secret is not None:
         connection.state.principal = Principal(partner=await _partner(connection, secret, needed, handler))
         return
-    token = _bearer_token(connection)
-    tokens: AccessTokens = await connection.state.dishka_container.get(AccessTokens)
+    token = _bearer_token(headers.get("authorization", ""))
+    tokens = await app_scoped(connection, AccessTokens)
     claims = tokens.read(token) if token else None
     if claims is None:
         raise NotAuthorized("a valid bearer access token (or X-API-Key) is required")

@@ -16,7 +16,7 @@ from litestar.types import Guard
 from adapters.cache.client_ip import IPNetwork, client_ip
 from application.errors import RateLimited
 from application.use_cases.throttle_request import ThrottleCommand, ThrottleRequest
-from entrypoints.http.auth import authenticated, permission_guard
+from entrypoints.http.auth import app_scoped, authenticated, permission_guard
 from entrypoints.http.metrics import HttpMetrics
 
 RATE_LIMIT = "rate_limit"
@@ -27,13 +27,14 @@ NOT_RATE_LIMITED: dict[str, Any] = {"opt": {RATE_LIMIT: False}}
 
 def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy."""
-    found = getattr(connection.state, "client_ip", None)
+    state = connection.state  # a new State object on every access: read it once
+    found = getattr(state, "client_ip", None)
     if isinstance(found, str):
         return found
     trusted: tuple[IPNetwork, ...] = connection.app.state.trusted_proxies
     forwarded = ",".join(connection.headers.getall("x-forwarded-for", [])) or None
     found = _cached_client_ip(connection.client.host if connection.client else None, forwarded, trusted)
-    connection.state.client_ip = found
+    state.client_ip = found
     return found
 
 
@@ -59,7 +60,7 @@ async def _throttle(
     if principal is not None:
         per_hour = principal.partner.rate_limit_per_hour if principal.partner else None
         command = ThrottleCommand(command.client_ip, principal.rate_key, per_hour)
-    throttle: ThrottleRequest = await connection.state.dishka_container.get(ThrottleRequest)
+    throttle = await app_scoped(connection, ThrottleRequest)
     try:
         await throttle(command)
     except RateLimited as exc:
