@@ -95,13 +95,19 @@ class TreeMemory:
 
 
 class StageClock:
-    """A ProgressReporter that records when each stage of the run starts and finishes."""
+    """A ProgressReporter that records when each stage of the run starts and finishes, and says on stderr
+    when planning is over (the figure the issue's bar is about), before the long sending stage."""
 
-    def __init__(self) -> None:
-        self.marks: dict[str, float] = {}
+    def __init__(self, memory: "TreeMemory | None" = None) -> None:
+        self.marks: dict[str, float] = {"run:start": time.perf_counter()}
+        self._memory = memory
 
     def start(self, stage: str, total: int | None) -> None:
         self.marks[f"{stage}:start"] = time.perf_counter()
+        if stage == "sending":
+            peak = self._memory.peak_kib / 1024 / 1024 if self._memory else 0.0
+            print(f"planning done: {self.marks[stage + ':start'] - self.marks['run:start']:.2f} s after the run's "
+                  f"start; peak memory so far {peak:.2f} GiB (PSS)", file=sys.stderr, flush=True)  # fmt: skip
 
     def advance(self, stage: str, amount: int = 1) -> None:
         pass
@@ -135,11 +141,12 @@ async def build_and_store(args: argparse.Namespace, settings: Settings) -> dict[
 
 
 async def run_mail(settings: Settings) -> dict[str, object]:
-    stages = StageClock()
+    memory = TreeMemory()
+    stages = StageClock(memory)
     container = make_container(settings, progress=stages)
     try:
-        started = time.perf_counter()
-        with TreeMemory() as memory:
+        stages.marks["run:start"] = started = time.perf_counter()
+        with memory:
             async with container() as request:
                 run = await request.get(RunDailyMail)
                 summary = await run(RunDailyMailCommand("daily"))
