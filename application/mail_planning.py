@@ -15,11 +15,11 @@ from typing import Protocol
 
 from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
-from domain.campaign import Campaign, CampaignRun
+from domain.campaign import Campaign, CampaignRun, VariantSplit
 from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch, SkipReason
 from domain.frequency import FrequencyCap
 from domain.jst import at_jst
-from domain.scoring.batch import RankRequest
+from domain.scoring.batch import BatchScorer, RankRequest
 from domain.scoring.model import ScoreBreakdown
 from domain.scoring.reasons import explain
 from domain.suppression import normalize_address
@@ -40,14 +40,14 @@ class PlanStats:
 
 def plan_delivery(
     run: CampaignRun, user: User, ranked: Sequence[ScoreBreakdown], state: MatchingState,
-    namer: Callable[[str], str | None],
+    namer: Callable[[str], str | None], variant_id: uuid.UUID | None = None,
 ) -> PlannedDelivery:  # fmt: skip
     if user.home_point is None:
         return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.SKIPPED,
-                               SkipReason.NO_HOME_LOCATION.value, ())  # fmt: skip
+                               SkipReason.NO_HOME_LOCATION.value, (), variant_id=variant_id)  # fmt: skip
     if not ranked:
         return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.SKIPPED,
-                               SkipReason.NO_NEW_MATCHES.value, ())  # fmt: skip
+                               SkipReason.NO_NEW_MATCHES.value, (), variant_id=variant_id)  # fmt: skip
     matches = []
     for rank, score in enumerate(ranked, start=1):
         job = state.jobs[score.job_id]
@@ -60,7 +60,7 @@ def plan_delivery(
             )
         )  # fmt: skip
     return PlannedDelivery(run.id, run.campaign_id, user.id, user.email, DeliveryStatus.PENDING, None,
-                           tuple(matches))  # fmt: skip
+                           tuple(matches), variant_id=variant_id)  # fmt: skip
 
 
 FactorEncoder = Callable[[ScoreBreakdown], str]  # a score's factors as JSON text
@@ -115,8 +115,46 @@ class PlanOptions:
 IN_THREAD = PlanOptions()
 
 
+@dataclass(frozen=True)
+class VariantPlan:
+    """A run's A/B split: each user's variant and each variant's scorer (same tables, its own weights).
+    Empty when the campaign has no variants: every user is scored with the campaign's weights."""
+
+    of_user: Mapping[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    scorers: Mapping[uuid.UUID, BatchScorer] = field(default_factory=dict)
+    order: tuple[uuid.UUID, ...] = ()  # the variants, in the campaign's order
+
+
+NO_VARIANTS = VariantPlan()
+
+
+def split_by_variant(campaign: Campaign, state: MatchingState, users: Sequence[User]) -> VariantPlan:
+    """Assign each user to the campaign's live variant for them (a stable hash of campaign and user)."""
+    variants = campaign.live_variants
+    if not variants:
+        return NO_VARIANTS
+    split = VariantSplit(variants)
+    of_user = {}
+    for u in users:
+        variant = split.assign(campaign.id, u.id)
+        if variant is not None:
+            of_user[u.id] = variant.id
+    scorers = {v.id: state.scorer.with_weights(campaign.weights_of(v.id)) for v in variants}
+    return VariantPlan(of_user, scorers, tuple(v.id for v in variants))
+
+
+def group_by_variant(users: Sequence[User], variants: VariantPlan) -> list[User]:
+    """The users, one variant after the other (each group in the given order), so most planning slices
+    hold one variant's users and are scored as whole chunks."""
+    if not variants.order:
+        return list(users)
+    rank = {variant_id: i for i, variant_id in enumerate(variants.order)}
+    return sorted(users, key=lambda u: rank[variants.of_user[u.id]])  # stable: keeps the given order
+
+
 class ChunkPlanner:
     """Scores and plans a list of users: pure computation, safe to run in a worker thread or process.
+    Plain data (the state, the variants and their scorers), so a forked planning process uses it as is.
 
     `encode_factors` turns each score's factors into JSON text where they are computed, so a plan made in
     another process travels back as one string per score rather than as nested dicts."""
@@ -124,17 +162,33 @@ class ChunkPlanner:
     def __init__(
         self, state: MatchingState, run: CampaignRun, request: RankRequest,
         mailed: Mapping[uuid.UUID, set[uuid.UUID]], namer: Callable[[str], str | None], at: datetime,
-        encode_factors: FactorEncoder | None = None,
+        encode_factors: FactorEncoder | None = None, variants: VariantPlan = NO_VARIANTS,
     ) -> None:  # fmt: skip
         self._state, self._run, self._request, self._mailed, self._namer = state, run, request, mailed, namer
-        self._at, self._encode = at, encode_factors
+        self._at, self._encode, self._variants = at, encode_factors, variants
+
+    def _groups(self, users: Sequence[User]) -> list[tuple[uuid.UUID | None, BatchScorer, list[User]]]:
+        if not self._variants.order:
+            return [(None, self._state.scorer, list(users))]
+        members: dict[uuid.UUID, list[User]] = {}
+        for u in users:
+            members.setdefault(self._variants.of_user[u.id], []).append(u)
+        return [(v, self._variants.scorers[v], members[v]) for v in self._variants.order if v in members]
 
     def __call__(self, users: Sequence[User]) -> list["ChunkPlan"]:
         plans = []
+        for variant_id, scorer, group in self._groups(users):
+            plans.extend(self._plan(variant_id, scorer, group))
+        return plans
+
+    def _plan(self, variant_id: uuid.UUID | None, scorer: BatchScorer, users: list[User]) -> list["ChunkPlan"]:
+        plans = []
         started = time.thread_time()
-        for result in self._state.scorer.rank(users, self._request, self._mailed):
+        for result in scorer.rank(users, self._request, self._mailed):
             pairs = list(zip(result.users, result.ranked, strict=True))
-            deliveries = [plan_delivery(self._run, u, ranked, self._state, self._namer) for u, ranked in pairs]
+            deliveries = [
+                plan_delivery(self._run, u, ranked, self._state, self._namer, variant_id) for u, ranked in pairs
+            ]
             records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at, self._encode)]
             spent, started = time.thread_time() - started, time.process_time()
             plans.append(
@@ -191,14 +245,15 @@ def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None
 
 
 async def skip_excluded(
-    uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap
+    uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap,
+    variants: VariantPlan = NO_VARIANTS,
 ) -> list[User]:
     """Users who must get no mail this run get a skipped delivery at once (in the caller's transaction,
     which must commit) and are not scored: a suppressed address (`suppressed`); a user already mailed
     `cap.mails` times by any campaign in the `cap.days` JST days ending with the run's date
     (`frequency_cap`); a user who chose a weekly mail and had one in the seven JST days ending with the
     run's date (`weekly`). The others are returned, in order. Users sharing one address are each decided
-    alone."""
+    alone. A skipped delivery records the user's A/B variant."""
     suppressed = await uow.suppressions.suppressed_among({u.email for u in users})
     ids = [u.id for u in users]
     counts: dict[uuid.UUID, int] = {}
@@ -217,7 +272,8 @@ async def skip_excluded(
             reasons[u.id] = SkipReason.WEEKLY.value
     if not reasons:
         return list(users)
-    skipped = [PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, reasons[u.id], ())
+    skipped = [PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.SKIPPED, reasons[u.id], (),
+                               variant_id=variants.of_user.get(u.id))
                for u in users if u.id in reasons]  # fmt: skip
     await uow.deliveries.add_planned(skipped)
     count_skips(stats, skipped)

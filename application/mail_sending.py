@@ -82,7 +82,7 @@ def mail_context(
         jobs=tuple(items),
         unsubscribe_url=links.unsubscribe_url(base, options.signer, user.id, delivery.id),
         preferences_url=links.preferences_url(base, options.signer, user.id, delivery.id),
-        subject_template=campaign.subject_template,
+        subject_template=campaign.subject_for(delivery.variant_id),
         html_template=campaign.html_template,
         text_template=campaign.text_template,
         extra={"open_pixel_url": links.open_pixel_url(base, options.signer, delivery.id)},

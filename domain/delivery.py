@@ -87,6 +87,7 @@ class Delivery:
     unsubscribed_at: datetime | None = None  # the recipient unsubscribed through this mail's link
     attempts: int = 0
     matches: list[MatchedJob] = field(default_factory=list)
+    variant_id: uuid.UUID | None = None  # the campaign's A/B variant the user was in for this run
 
     def _move(self, target: DeliveryStatus) -> None:
         if target not in _ALLOWED[self.status]:
@@ -171,11 +172,12 @@ class PlannedDelivery:
     reason: str | None
     matches: tuple[PlannedMatch, ...]
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    variant_id: uuid.UUID | None = None
 
     def as_delivery(self, created_at: datetime) -> Delivery:
         delivery = Delivery(
             self.run_id, self.campaign_id, self.user_id, self.email_address, status=self.status,
-            reason=self.reason, id=self.id, created_at=created_at,
+            reason=self.reason, id=self.id, created_at=created_at, variant_id=self.variant_id,
         )  # fmt: skip
         delivery.matches = [
             MatchedJob(m.job_id, m.match_rank, m.total_score, m.basic_score, m.seo_score, m.personalized_score,

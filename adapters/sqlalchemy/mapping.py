@@ -8,7 +8,7 @@ from sqlalchemy.orm.relationships import _RelationshipDeclared
 
 from adapters.sqlalchemy import tables as t
 from domain.action import Action
-from domain.campaign import Campaign, CampaignRun
+from domain.campaign import Campaign, CampaignRun, CampaignVariant
 from domain.company import Company
 from domain.delivery import Delivery, MatchedJob
 from domain.job import Job
@@ -26,7 +26,17 @@ def start_mappers() -> None:
     _map_users()
     _map_deliveries()
     _map_jobs()
-    mapper_registry.map_imperatively(Campaign, t.email_campaigns)
+    mapper_registry.map_imperatively(CampaignVariant, t.campaign_variants)
+    mapper_registry.map_imperatively(
+        Campaign,
+        t.email_campaigns,
+        properties={
+            # Retired variants are kept (never orphaned); selectin: async sessions cannot lazy-load.
+            "variants": relationship(
+                CampaignVariant, lazy="selectin", cascade="all", order_by=t.campaign_variants.c.position
+            ),
+        },
+    )
     mapper_registry.map_imperatively(Company, t.companies)
     mapper_registry.map_imperatively(CampaignRun, t.campaign_runs, properties={"_campaign": _flush_after(Campaign)})
     mapper_registry.map_imperatively(

@@ -34,6 +34,7 @@ _DELIVERY_COLUMNS = (
     ("email_address", "text"), ("subject", "text"), ("status", "text"), ("reason", "text"),
     ("message_id", "text"), ("attempts", "int4"), ("created_at", "timestamptz"),
     ("sent_at", "timestamptz"), ("opened_at", "timestamptz"), ("clicked_at", "timestamptz"),
+    ("variant_id", "uuid"),
 )  # fmt: skip
 _MATCH_COLUMNS = (
     "id", "run_id", "delivery_id", "user_id", "job_id", "match_rank", "compatibility_score",
@@ -73,7 +74,7 @@ class _Planned:
             id=plan.id, run_id=plan.run_id, campaign_id=plan.campaign_id, user_id=plan.user_id,
             email_address=plan.email_address, subject=None, status=plan.status, reason=plan.reason,
             message_id=None, attempts=0, created_at=created_at, sent_at=None, opened_at=None, clicked_at=None,
-            matches=plan.matches,
+            matches=plan.matches, variant_id=plan.variant_id,
         )  # fmt: skip
 
 
@@ -111,7 +112,7 @@ async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
             uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["campaign_id"]), uuid_text(v["user_id"]),
             v["email_address"], v["subject"], str(v["status"]), v["reason"], v["message_id"], v["attempts"],
             datetime_text(v["created_at"]), datetime_text(v["sent_at"]), datetime_text(v["opened_at"]),
-            datetime_text(v["clicked_at"]),
+            datetime_text(v["clicked_at"]), uuid_text(v["variant_id"]),
         ))  # fmt: skip
     # Inserted: the ids present after the insert that were not before (a row met an existing
     # (run, user), or is being submitted again, when its id was there already or never appears).
@@ -165,7 +166,7 @@ def _pg_delivery(d: Delivery) -> tuple[Any, ...]:
     return (
         v["id"], v["run_id"], v["campaign_id"], v["user_id"], v["email_address"], v["subject"],
         str(v["status"]), v["reason"], v["message_id"], v["attempts"], _utc(v["created_at"]),
-        _utc(v["sent_at"]), _utc(v["opened_at"]), _utc(v["clicked_at"]),
+        _utc(v["sent_at"]), _utc(v["opened_at"]), _utc(v["clicked_at"]), v["variant_id"],
     )  # fmt: skip
 
 

@@ -190,6 +190,23 @@ email_campaigns = Table(
     Column("created_at", UtcDateTime),
 )
 
+# A/B variants (0009). Retired, not deleted, when taken out of a campaign: mails keep their variant's name.
+campaign_variants = Table(
+    "campaign_variants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("campaign_id", Uuid, ForeignKey("email_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("share", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("weight_basic", Float),
+    Column("weight_seo", Float),
+    Column("weight_personalized", Float),
+    Column("subject_template", String),
+    Column("retired", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("campaign_id", "name"),
+)
+
 campaign_runs = Table(
     "campaign_runs",
     metadata,
@@ -221,6 +238,9 @@ email_logs = Table(
     Column("opened_at", UtcDateTime),
     Column("clicked_at", UtcDateTime),
     Column("unsubscribed_at", UtcDateTime),  # 0005
+    # 0009: the A/B variant the user was in. No foreign key: variants are never deleted (only retired), and
+    # SQLite cannot add one to an existing table without rebuilding it.
+    Column("variant_id", Uuid),
     Column("claimed_by", String(128)),
     Column("claimed_at", UtcDateTime),
     UniqueConstraint("run_id", "user_id"),

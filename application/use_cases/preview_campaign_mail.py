@@ -4,7 +4,7 @@ Rules:
 - Nothing is stored and nothing is sent: no run, delivery, score row or action is written.
 - When today's run (JST) already planned this user's delivery, the preview shows that delivery's jobs (what
   the user got or is about to get); otherwise the jobs are chosen as the run would choose them now: the
-  campaign's weights, caps and resend window, at the run's scoring moment.
+  campaign's weights (the user's A/B variant's, if any), caps and resend window, at the run's scoring moment.
 - A user the run would skip (inactive, opted out, no home, nothing new) gets a preview with the reason
   and no mail.
 - Links in a preview are signed with a throwaway key: they look like the real ones, but clicking the
@@ -73,10 +73,12 @@ class PreviewCampaignMail:
                 return self._preview(campaign, user, today, planned, jobs, from_run=True)
             probe = run or CampaignRun(campaign.id, today, started_at=now)
             moment = scoring_moment_for(campaign, probe, now)
-            state = await load_matching_state(uow, self._reference, moment, campaign.weights)
+            variant = campaign.variant_of(user.id)
+            variant_id = variant.id if variant else None
+            state = await load_matching_state(uow, self._reference, moment, campaign.weights_of(variant_id))
             mailed = await mailed_recently(uow, [user], campaign, probe, moment)
         ranked = state.scorer.rank_chunk([user], rank_request(campaign), mailed).ranked[0]
-        plan = plan_delivery(probe, user, ranked, state, IndustryNamer(self._reference))
+        plan = plan_delivery(probe, user, ranked, state, IndustryNamer(self._reference), variant_id)
         return self._preview(campaign, user, today, plan.as_delivery(now), state.jobs, from_run=False)
 
     def _preview(

@@ -30,9 +30,11 @@ from application.mail_planning import (
     PlanOptions,
     PlanStats,
     count_skips,
+    group_by_variant,
     mailed_recently,
     rank_request,
     skip_excluded,
+    split_by_variant,
     write_plan,
 )
 from application.mail_sending import RunSender, SendOptions, SendStats
@@ -132,14 +134,17 @@ class RunDailyMail:
             state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
-            todo = await skip_excluded(uow, run, todo, summary.plan, self._frequency)
+            variants = split_by_variant(campaign, state, todo)
+            kept = await skip_excluded(uow, run, todo, summary.plan, self._frequency, variants)
+            todo = group_by_variant(kept, variants)
             mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
             await uow.commit()  # the suppressed users' skipped deliveries
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
         summary.loading_seconds = time.perf_counter() - started
         namer = IndustryNamer(self._reference)
         planner = ChunkPlanner(
-            state, run, rank_request(campaign), mailed, namer, scoring_moment, self._planning.encode_factors
+            state, run, rank_request(campaign), mailed, namer, scoring_moment, self._planning.encode_factors,
+            variants,
         )
         stats = summary.plan
         self._progress.start("scoring", len(todo))

@@ -6,6 +6,8 @@ users x jobs. Each block keeps its best candidates per user under the total orde
 the per-company cap and explains the survivors with the same kernel laid out as pairs.
 """
 
+import copy
+import dataclasses
 import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from domain.campaign import ScoreWeights
 from domain.geo import reach_km
 from domain.scoring.context import ScoringContext
 from domain.scoring.kernel import Block, Compact, Pairs, may_pass, scores
@@ -66,6 +69,14 @@ class BatchScorer:
         w = ctx.weights
         self._weights = (w.basic, w.seo, w.personalized)
         self._cohorts = cohort_arrays(table, signals)
+
+    def with_weights(self, weights: ScoreWeights) -> "BatchScorer":
+        """The same jobs, signals and market scored with other weights (an A/B variant's); the tables are
+        shared, not rebuilt."""
+        other = copy.copy(self)
+        other.ctx = dataclasses.replace(self.ctx, weights=weights)
+        other._weights = (weights.basic, weights.seo, weights.personalized)
+        return other
 
     def rank(
         self,

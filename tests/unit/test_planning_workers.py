@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -63,10 +64,14 @@ async def test_an_error_in_a_planning_process_reaches_the_run() -> None:
         await workers.submit(0, 4)
 
 
-async def _planned_world(tmp_path: Path, planning: PlanOptions) -> InMemoryStore:
+async def _planned_world(
+    tmp_path: Path, planning: PlanOptions, prepare: Callable[[InMemoryStore], None] | None = None
+) -> InMemoryStore:
     store = InMemoryStore()
     data = build_demo_data(REFERENCE, 400, 600, 11, at_jst(RUN_DATE, 7))
     await store_demo_data(InMemoryUnitOfWork(store), data)
+    if prepare is not None:
+        prepare(store)
     use_case = RunDailyMail(
         InMemoryUnitOfWork(store), REFERENCE, JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score"),
         OutboxMailer(tmp_path), FixedClock(at_jst(RUN_DATE, 8)), OPTIONS, NullProgress(), planning,
