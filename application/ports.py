@@ -239,6 +239,13 @@ class RunCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class VariantRunCounts:
+    run_id: uuid.UUID
+    variant_id: uuid.UUID
+    counts: DeliveryCounts
+
+
+@dataclass(frozen=True, slots=True)
 class DayActivity:
     day: date  # JST
     new_users: int  # accounts created that day
@@ -252,6 +259,11 @@ class AnalyticsQueries(Protocol):
 
     async def campaign_runs(self, campaign_id: uuid.UUID) -> list[RunCounts]:
         """Each run of the campaign with its deliveries counted (see domain.analytics), newest date first."""
+        ...
+
+    async def campaign_variant_runs(self, campaign_id: uuid.UUID) -> list[VariantRunCounts]:
+        """The deliveries of each (run, A/B variant) of the campaign counted alike; deliveries without a
+        variant are left out. In no particular order."""
         ...
 
     async def daily_activity(self, first: date, last: date) -> list[DayActivity]:
@@ -344,6 +356,10 @@ class MailComposer(Protocol):
 
     def compose(self, context: MailContext) -> OutgoingMail:
         """Render subject, HTML and text and build the message bytes."""
+        ...
+
+    def check_subject_template(self, source: str) -> None:
+        """Raises InvalidInput when a subject template given as text does not compile."""
         ...
 
 

@@ -60,22 +60,36 @@ def variant_bucket(campaign_id: uuid.UUID, user_id: uuid.UUID) -> int:
     return int.from_bytes(digest[:8], "big") % BUCKETS
 
 
+class InvalidVariants(ValueError):
+    """A variant list that breaks a rule; `field` names the culprit, e.g. `variants[1].share`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def variant_key(name: str) -> str:
+    """What makes two variant names the same: NFKC, surrounding blanks and case ignored."""
+    return normalize(name).strip().casefold()
+
+
 def check_variant_shares(variants: Sequence["CampaignVariant"]) -> None:
-    """Raises ValueError naming what is wrong: shares of 1..100 summing to 100, names unique (after NFKC,
-    ignoring case), not blank."""
+    """Raises InvalidVariants naming what is wrong: names not blank and unique (see variant_key), shares of
+    1..100 summing to 100 (or no variants at all)."""
     seen: set[str] = set()
-    for v in variants:
-        key = normalize(v.name).strip().casefold()
+    for i, v in enumerate(variants):
+        key = variant_key(v.name)
         if not key:
-            raise ValueError("a variant's name must not be blank")
+            raise InvalidVariants(f"variants[{i}].name", "a variant's name must not be blank")
         if key in seen:
-            raise ValueError(f"two variants are named {v.name!r}")
+            raise InvalidVariants(f"variants[{i}].name", f"two variants are named {v.name!r}")
         seen.add(key)
         if not 1 <= v.share <= BUCKETS:
-            raise ValueError(f"variant {v.name!r}: share must be between 1 and {BUCKETS}, got {v.share}")
+            message = f"variant {v.name!r}: share must be between 1 and {BUCKETS}, got {v.share}"
+            raise InvalidVariants(f"variants[{i}].share", message)
     total = sum(v.share for v in variants)
     if variants and total != BUCKETS:
-        raise ValueError(f"variant shares must sum to {BUCKETS}, got {total}")
+        raise InvalidVariants("variants", f"variant shares must sum to {BUCKETS}, got {total}")
 
 
 @dataclass(eq=False)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from adapters.in_memory.store import Transaction
-from application.ports import DayActivity, RunCounts
+from application.ports import DayActivity, RunCounts, VariantRunCounts
 from domain.action import ActionKind
 from domain.analytics import DeliveryCounts
 from domain.delivery import Delivery, DeliveryStatus
@@ -37,6 +37,14 @@ class InMemoryAnalytics:
         runs = sorted((r for r in self._tx.runs.peek() if r.campaign_id == campaign_id), key=lambda r: r.run_date,
                       reverse=True)  # fmt: skip
         return [RunCounts(r.id, r.run_date, r.status.value, _counts(by_run[r.id])) for r in runs]
+
+    async def campaign_variant_runs(self, campaign_id: uuid.UUID) -> list[VariantRunCounts]:
+        groups: dict[tuple[uuid.UUID, uuid.UUID], list[Delivery]] = defaultdict(list)
+        runs = {r.id for r in self._tx.runs.peek() if r.campaign_id == campaign_id}
+        for d in self._tx.deliveries.peek():
+            if d.run_id in runs and d.variant_id is not None:
+                groups[(d.run_id, d.variant_id)].append(d)
+        return [VariantRunCounts(run_id, variant_id, _counts(ds)) for (run_id, variant_id), ds in groups.items()]
 
     async def daily_activity(self, first: date, last: date) -> list[DayActivity]:
         start, end = at_jst(first, 0), at_jst(last + timedelta(days=1), 0)

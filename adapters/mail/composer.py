@@ -1,8 +1,10 @@
 """Renders the daily mail with Jinja2 and turns it into message bytes."""
 
 import re
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,9 +17,10 @@ from jinja2 import (
     TemplateError,
     select_autoescape,
 )
+from jinja2.sandbox import SandboxedEnvironment
 
 from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, check_address
-from application.ports import MailContext, OutgoingMail, RenderedMail
+from application.ports import MailContext, MailJob, OutgoingMail, RenderedMail
 from domain.errors import InvalidInput
 from domain.mail_address import envelope_address
 
@@ -25,6 +28,13 @@ BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_TEMPLATE = "daily_subject.txt.j2"
 HTML_TEMPLATE = "daily.html.j2"
 TEXT_TEMPLATE = "daily.txt.j2"
+
+_SAMPLE_JOB = MailJob("ホールスタッフ", "株式会社サンプル", 1300, "渋谷駅 徒歩5分", 12, ("自宅から約12分",),
+                      "https://example.jp/jobs/1", False)  # fmt: skip
+_SAMPLE = MailContext(
+    uuid.UUID(int=0), "<sample@example.jp>", "sample@example.jp", "山田 花子", "sample", date(2026, 1, 1),
+    datetime(2026, 1, 1, tzinfo=UTC), (_SAMPLE_JOB, _SAMPLE_JOB), "https://example.jp/u", "https://example.jp/p",
+)  # fmt: skip
 
 Kind = Literal["subject", "html", "text"]
 _FIELDS: dict[Kind, str] = {"subject": "subject_template", "html": "html_template", "text": "text_template"}
@@ -82,12 +92,16 @@ class JinjaMailComposer:
         )
         env.filters["yen"] = _yen
         env.filters["web_url"] = _web_url
-        # Sources compiled from strings have no file name to pick autoescaping by, so each kind gets an
-        # overlay with it fixed (overlays share filters and settings).
+        # Sources given as text are a campaign's data, set by admins over the API: they are compiled in a
+        # sandbox (no attribute walks to Python internals). They have no file name to pick autoescaping
+        # by, so each kind gets an overlay with it fixed (overlays share filters and settings).
+        sandbox = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                       auto_reload=False)  # fmt: skip
+        sandbox.filters.update(env.filters)
         self._string_envs: dict[Kind, Environment] = {
-            "subject": env.overlay(autoescape=False),
-            "html": env.overlay(autoescape=True),
-            "text": env.overlay(autoescape=False),
+            "subject": sandbox.overlay(autoescape=False),
+            "html": sandbox.overlay(autoescape=True),
+            "text": sandbox.overlay(autoescape=False),
         }
         try:
             self._bundled: dict[Kind, Template] = {
@@ -122,6 +136,11 @@ class JinjaMailComposer:
             self._overrides.move_to_end(key)
         return template
 
+    def check_subject_template(self, source: str) -> None:
+        """Compiles the template and renders it for a sample recipient, so a name it misspells or an
+        attribute the sandbox refuses is reported now rather than failing every mail of a run."""
+        self._render("subject", source, self._variables(_SAMPLE))
+
     def _render(self, kind: Kind, source: str | None, variables: dict[str, Any]) -> str:
         template = self._template(kind, source)
         try:
@@ -130,8 +149,16 @@ class JinjaMailComposer:
             raise InvalidInput(_FIELDS[kind], f"template does not render: {exc}") from exc
 
     def render(self, context: MailContext) -> RenderedMail:
+        variables = self._variables(context)
+        subject = clean_subject(self._render("subject", context.subject_template, variables))
+        html = self._render("html", context.html_template, variables)
+        text = self._render("text", context.text_template, variables)
+        return RenderedMail(subject, text, html)
+
+    @staticmethod
+    def _variables(context: MailContext) -> dict[str, Any]:
         jobs = context.jobs
-        variables: dict[str, Any] = {
+        return {
             "recipient_name": context.recipient_name,
             "jobs": jobs,
             "job_count": len(jobs),
@@ -144,10 +171,6 @@ class JinjaMailComposer:
             "sent_at": context.sent_at,
             "extra": context.extra,
         }
-        subject = clean_subject(self._render("subject", context.subject_template, variables))
-        html = self._render("html", context.html_template, variables)
-        text = self._render("text", context.text_template, variables)
-        return RenderedMail(subject, text, html)
 
     def compose(self, context: MailContext) -> OutgoingMail:
         rendered = self.render(context)

@@ -12,7 +12,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from adapters.sqlalchemy import tables as t
-from application.ports import DayActivity, RunCounts
+from application.ports import DayActivity, RunCounts, VariantRunCounts
 from domain.action import ActionKind
 from domain.analytics import DeliveryCounts
 from domain.delivery import DeliveryStatus
@@ -41,6 +41,22 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _delivery_counts() -> list[ColumnElement[int]]:
+    """The columns of a DeliveryCounts over the email_logs rows of a group, in its field order."""
+    logs = t.email_logs
+    return [
+        func.count(logs.c.id),
+        _count_if(logs.c.status == DeliveryStatus.PENDING),
+        _count_if(logs.c.sent_at.is_not(None)),
+        _count_if(logs.c.status == DeliveryStatus.SKIPPED),
+        _count_if(logs.c.status == DeliveryStatus.FAILED),
+        _count_if(logs.c.status == DeliveryStatus.BOUNCED),
+        _count_if(logs.c.opened_at.is_not(None) | logs.c.clicked_at.is_not(None)),
+        _count_if(logs.c.clicked_at.is_not(None)),
+        _count_if(logs.c.unsubscribed_at.is_not(None)),
+    ]
+
+
 class SqlAlchemyAnalytics:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -48,18 +64,7 @@ class SqlAlchemyAnalytics:
     async def campaign_runs(self, campaign_id: uuid.UUID) -> list[RunCounts]:
         runs, logs = t.campaign_runs, t.email_logs
         query = (
-            select(
-                runs.c.id, runs.c.run_date, runs.c.status,
-                func.count(logs.c.id),
-                _count_if(logs.c.status == DeliveryStatus.PENDING),
-                _count_if(logs.c.sent_at.is_not(None)),
-                _count_if(logs.c.status == DeliveryStatus.SKIPPED),
-                _count_if(logs.c.status == DeliveryStatus.FAILED),
-                _count_if(logs.c.status == DeliveryStatus.BOUNCED),
-                _count_if(logs.c.opened_at.is_not(None) | logs.c.clicked_at.is_not(None)),
-                _count_if(logs.c.clicked_at.is_not(None)),
-                _count_if(logs.c.unsubscribed_at.is_not(None)),
-            )
+            select(runs.c.id, runs.c.run_date, runs.c.status, *_delivery_counts())
             .select_from(runs.outerjoin(logs, logs.c.run_id == runs.c.id))
             .where(runs.c.campaign_id == campaign_id)
             .group_by(runs.c.id, runs.c.run_date, runs.c.status)
@@ -67,6 +72,17 @@ class SqlAlchemyAnalytics:
         )
         rows = (await self._session.execute(query)).all()
         return [RunCounts(row[0], row[1], str(row[2]), DeliveryCounts(*(int(n) for n in row[3:]))) for row in rows]
+
+    async def campaign_variant_runs(self, campaign_id: uuid.UUID) -> list[VariantRunCounts]:
+        runs, logs = t.campaign_runs, t.email_logs
+        query = (
+            select(logs.c.run_id, logs.c.variant_id, *_delivery_counts())
+            .select_from(runs.join(logs, logs.c.run_id == runs.c.id))
+            .where(runs.c.campaign_id == campaign_id, logs.c.variant_id.is_not(None))
+            .group_by(logs.c.run_id, logs.c.variant_id)
+        )
+        rows = (await self._session.execute(query)).all()
+        return [VariantRunCounts(row[0], row[1], DeliveryCounts(*(int(n) for n in row[2:]))) for row in rows]
 
     async def daily_activity(self, first: date, last: date) -> list[DayActivity]:
         start, end = at_jst(first, 0), at_jst(last + timedelta(days=1), 0)

@@ -1,15 +1,17 @@
 """Create a campaign (the daily mail's settings).
 
 Rules: the name is unique and not blank; 1 to 50 jobs per mail; a per-company cap of 1 to 50; a resend
-window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative, basic + seo > 0.
-Audited as `campaign.create`.
+window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative, basic + seo > 0;
+A/B variants by the rules of application.campaign_variants (none: one audience). Audited as
+`campaign.create`.
 """
 
 import uuid
 from dataclasses import asdict, dataclass
 
 from application.auditing import COMMAND_LINE, Actor, AuditTarget, audited
-from application.ports import Clock, UnitOfWork
+from application.campaign_variants import VariantInput, apply_variants, check_variants, describe_variants
+from application.ports import Clock, MailComposer, UnitOfWork
 from domain.campaign import Campaign, ScoreWeights
 from domain.errors import InvalidInput
 
@@ -44,19 +46,22 @@ class CreateCampaignCommand:
     send_hour_jst: int = 8
     weights: tuple[float, float, float] = (0.5, 0.2, 0.3)
     actor: Actor = COMMAND_LINE
+    variants: tuple[VariantInput, ...] = ()
 
 
 def _describe(command: CreateCampaignCommand, campaign: Campaign) -> AuditTarget:
-    settings = {k: v for k, v in asdict(command).items() if k not in ("actor", "weights")}
+    settings = {k: v for k, v in asdict(command).items() if k not in ("actor", "weights", "variants")}
     return AuditTarget("campaign", str(campaign.id), {**settings, "name": campaign.name,
-                                                      "weights": list(command.weights)})  # fmt: skip
+                                                      "weights": list(command.weights),
+                                                      "variants": describe_variants(campaign)})  # fmt: skip
 
 
 @audited("campaign.create", _describe)
 class CreateCampaign:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, templates: MailComposer) -> None:
         self._uow = uow
         self._clock = clock
+        self._templates = templates
 
     async def __call__(self, command: CreateCampaignCommand) -> Campaign:
         name = command.name.strip()
@@ -65,6 +70,7 @@ class CreateCampaign:
         for field in SETTING_RANGES:
             check_setting(field, getattr(command, field))
         weights = check_weights(command.weights)
+        variants = check_variants(command.variants, self._templates)
         async with self._uow as uow:
             if await uow.campaigns.by_name(name) is not None:
                 raise InvalidInput("name", f"a campaign named {name!r} exists already")
@@ -74,6 +80,7 @@ class CreateCampaign:
                 send_hour_jst=command.send_hour_jst, weight_basic=weights.basic, weight_seo=weights.seo,
                 weight_personalized=weights.personalized, created_at=self._clock.now(),
             )  # fmt: skip
+            apply_variants(campaign, variants)
             await uow.campaigns.add(campaign)
             await uow.commit()
         return campaign

@@ -1,6 +1,8 @@
 """Change a campaign's settings; fields left out (None) stay as they are.
 
-Rules: the same ranges as creating one (see create_campaign); the campaign must exist. A run already
+Rules: the same ranges as creating one (see create_campaign); the campaign must exist. A list of variants
+replaces the campaign's (see application.campaign_variants; an empty list removes them all); a user's
+variant can change when the shares do. A run already
 planned keeps what it planned; the new settings apply to what is planned or sent after the change.
 Audited as `campaign.edit` with each changed field's old and new value; an edit that changes nothing is
 not recorded.
@@ -10,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 
 from application.auditing import Actor, AuditTarget, audited
-from application.ports import Clock, UnitOfWork
+from application.campaign_variants import VariantInput, apply_variants, check_variants, describe_variants
+from application.ports import Clock, MailComposer, UnitOfWork
 from application.use_cases.create_campaign import check_setting, check_weights
 from domain.campaign import Campaign
 from domain.errors import NotFound
@@ -25,6 +28,7 @@ class EditCampaignCommand:
     resend_window_days: int | None = None
     send_hour_jst: int | None = None
     weights: tuple[float, float, float] | None = None
+    variants: tuple[VariantInput, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,10 @@ def _describe(command: EditCampaignCommand, result: CampaignEdited) -> AuditTarg
 
 @audited("campaign.edit", _describe)
 class EditCampaign:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, templates: MailComposer) -> None:
         self._uow = uow
         self._clock = clock
+        self._templates = templates
 
     async def __call__(self, command: EditCampaignCommand) -> CampaignEdited:
         wanted: dict[str, object] = {}
@@ -55,6 +60,7 @@ class EditCampaign:
             weights = check_weights(command.weights)
             wanted |= {"weight_basic": weights.basic, "weight_seo": weights.seo,
                        "weight_personalized": weights.personalized}  # fmt: skip
+        variants = None if command.variants is None else check_variants(command.variants, self._templates)
         async with self._uow as uow:
             campaign = await uow.campaigns.get(command.campaign_id)
             if campaign is None:
@@ -65,6 +71,12 @@ class EditCampaign:
                 if before != value:
                     changes[field] = [before, value]
                     setattr(campaign, field, value)
+            if variants is not None:
+                were = describe_variants(campaign)
+                apply_variants(campaign, variants)
+                are = describe_variants(campaign)
+                if were != are:
+                    changes["variants"] = [were, are]
             if changes:
                 await uow.commit()
         return CampaignEdited(campaign, changes)

@@ -20,6 +20,11 @@ JobsPerMail = Annotated[int, _setting("jobs_per_mail")]
 PerCompanyCap = Annotated[int, _setting("per_company_cap")]
 ResendWindowDays = Annotated[int, _setting("resend_window_days")]
 SendHourJst = Annotated[int, _setting("send_hour_jst")]
+VariantSubject = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, description="a Jinja template of one line",
+                      examples=["{{ job_count }}件の新着求人"])
+]  # fmt: skip
+MAX_VARIANTS = 20
 
 
 class WeightsBody(Schema):
@@ -30,6 +35,23 @@ class WeightsBody(Schema):
     personalized: Weight
 
 
+class VariantIn(Schema):
+    """An A/B variant: its share of the audience and what differs (left out: the campaign's)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["B 時給重視"])]
+    share: Annotated[int, msgspec.Meta(ge=1, le=100, description="percent of the audience; shares sum to 100")]
+    weights: WeightsBody | None = None
+    subject: VariantSubject | None = None
+
+
+class VariantOut(Schema):
+    id: uuid.UUID
+    name: str
+    share: int
+    weights: WeightsBody | None  # null: the campaign's
+    subject: str | None  # null: the campaign's
+
+
 class CampaignIn(Schema):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["daily"])]
     jobs_per_mail: JobsPerMail = 10
@@ -37,6 +59,9 @@ class CampaignIn(Schema):
     resend_window_days: ResendWindowDays = 14
     send_hour_jst: SendHourJst = 8
     weights: WeightsBody = WeightsBody(basic=0.5, seo=0.2, personalized=0.3)
+    variants: Annotated[list[VariantIn], msgspec.Meta(max_length=MAX_VARIANTS)] = msgspec.field(
+        default_factory=list
+    )  # A/B variants; none: one audience
 
 
 class CampaignPatch(Schema):
@@ -47,6 +72,7 @@ class CampaignPatch(Schema):
     resend_window_days: ResendWindowDays | None = None
     send_hour_jst: SendHourJst | None = None
     weights: WeightsBody | None = None
+    variants: Annotated[list[VariantIn], msgspec.Meta(max_length=MAX_VARIANTS)] | None = None  # [] removes them
 
 
 class CampaignOut(Schema):
@@ -60,6 +86,7 @@ class CampaignOut(Schema):
     weights: WeightsBody
     is_active: bool
     created_at: datetime | None  # JST
+    variants: list[VariantOut]  # the live A/B variants, in order
 
 
 class CampaignListOut(Schema):
@@ -135,11 +162,19 @@ class CountsOut(Schema):
     unsubscribe_rate: float
 
 
+class VariantAnalyticsOut(Schema):
+    variant_id: uuid.UUID
+    name: str
+    retired: bool  # taken out of the campaign since
+    counts: CountsOut
+
+
 class RunAnalyticsOut(Schema):
     run_id: uuid.UUID
     run_date: date  # JST
     status: str
     counts: CountsOut
+    variants: list[VariantAnalyticsOut]  # the run's A/B variants
 
 
 class CampaignAnalyticsOut(Schema):
@@ -147,6 +182,7 @@ class CampaignAnalyticsOut(Schema):
     name: str
     total: CountsOut
     runs: list[RunAnalyticsOut]  # newest first
+    variants: list[VariantAnalyticsOut]  # each A/B variant over every run
 
 
 class DayOut(Schema):

@@ -61,7 +61,7 @@ def admin_created_campaign(world: World, name: str, campaign: str) -> None:
     world.users[name] = user
     world.add(user)
     command = CreateCampaignCommand(campaign, jobs_per_mail=5, actor=admin(world, name))
-    world.runner.run(CreateCampaign(world.uow(), world.clock())(command))
+    world.runner.run(CreateCampaign(world.uow(), world.clock(), COMPOSER)(command))
 
 
 @when(parsers.parse('"{name}" previews the mail of "{campaign}" for "{user}"'), target_fixture="preview")

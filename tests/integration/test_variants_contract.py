@@ -3,6 +3,7 @@
 import uuid
 from datetime import timedelta
 
+from domain.analytics import DeliveryCounts
 from domain.campaign import Campaign, CampaignVariant
 from domain.delivery import DeliveryStatus, PlannedDelivery, PlannedMatch
 from tests.conftest import UowFactory
@@ -54,3 +55,35 @@ async def test_planned_deliveries_keep_their_variant(uow_factory: UowFactory) ->
         assert skipped is not None
         assert skipped.variant_id == variant
         await uow.commit()
+
+
+async def test_deliveries_are_counted_per_run_and_variant(uow_factory: UowFactory) -> None:
+    run, users, _ = await seed(uow_factory, users=6, jobs=1)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    variants = [a, a, a, b, b, None]
+    planned = [
+        PlannedDelivery(run.id, run.campaign_id, u.id, u.email, DeliveryStatus.PENDING, None, (), variant_id=v)
+        for u, v in zip(users, variants, strict=True)
+    ]
+    async with uow_factory() as uow:
+        await uow.deliveries.add_planned(planned)
+        other = await uow.deliveries.get_or_create_run(run.campaign_id, run.run_date + timedelta(days=1), NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        loaded = [await uow.deliveries.get(p.id) for p in planned]
+        for d in loaded[:5]:
+            assert d is not None
+            d.mark_sent(NOW, "件名", f"<{d.id}@x>")
+        loaded[0].mark_clicked(NOW)  # type: ignore[union-attr]
+        loaded[3].mark_bounced("550 no such user")  # type: ignore[union-attr]
+        loaded[4].mark_unsubscribed(NOW)  # type: ignore[union-attr]
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = await uow.analytics.campaign_variant_runs(run.campaign_id)
+        assert await uow.analytics.campaign_variant_runs(uuid.uuid4()) == []
+    counts = {(r.run_id, r.variant_id): r.counts for r in rows}
+    assert set(counts) == {(run.id, a), (run.id, b)}  # no row for the delivery without a variant, none for `other`
+    assert other.id != run.id
+    assert counts[(run.id, a)] == DeliveryCounts(deliveries=3, sent=3, opened=1, clicked=1)
+    assert counts[(run.id, b)] == DeliveryCounts(deliveries=2, sent=2, bounced=1, unsubscribed=1)
+    assert counts[(run.id, b)].rates()["bounced"] == 0.5

@@ -9,6 +9,7 @@ from dishka import Provider, Scope, make_async_container
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.mail.composer import JinjaMailComposer
 from application.auditing import Actor, audit_action_of
 from application.ports import LaunchState
 from application.use_cases.create_campaign import CreateCampaign, CreateCampaignCommand
@@ -23,6 +24,7 @@ from entrypoints.background import BackgroundRunLauncher
 
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # 03:00 on 4 December in JST
 CLOCK = FixedClock(NOW)
+COMPOSER = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
 ADMIN = Actor.user(uuid.uuid4())
 
 
@@ -44,7 +46,7 @@ class FakeLauncher:
 
 async def test_an_audited_use_case_records_actor_action_target_and_time_only_when_it_succeeds() -> None:
     store = InMemoryStore()
-    create = CreateCampaign(InMemoryUnitOfWork(store), CLOCK)
+    create = CreateCampaign(InMemoryUnitOfWork(store), CLOCK, COMPOSER)
     campaign = await create(CreateCampaignCommand("daily", jobs_per_mail=5, actor=ADMIN))
     with pytest.raises(InvalidInput):
         await create(CreateCampaignCommand("daily", actor=ADMIN))  # refused: no entry
@@ -70,8 +72,8 @@ async def test_granting_a_role_is_audited_through_the_same_mechanism() -> None:
 
 async def test_editing_changes_only_what_is_given_and_checks_the_ranges() -> None:
     store = InMemoryStore()
-    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK)(CreateCampaignCommand("daily"))
-    edit = EditCampaign(InMemoryUnitOfWork(store), CLOCK)
+    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK, COMPOSER)(CreateCampaignCommand("daily"))
+    edit = EditCampaign(InMemoryUnitOfWork(store), CLOCK, COMPOSER)
     result = await edit(EditCampaignCommand(campaign.id, ADMIN, send_hour_jst=6, per_company_cap=2))
     assert result.changes == {"send_hour_jst": [8, 6]}
     assert store.campaigns[campaign.id].send_hour_jst == 6
@@ -88,7 +90,7 @@ async def test_editing_changes_only_what_is_given_and_checks_the_ranges() -> Non
 
 async def test_starting_a_run_twice_gives_the_same_run_and_launches_once() -> None:
     store = InMemoryStore()
-    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK)(CreateCampaignCommand("daily"))
+    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK, COMPOSER)(CreateCampaignCommand("daily"))
     launcher = FakeLauncher()
     start = StartCampaignRun(InMemoryUnitOfWork(store), CLOCK, launcher)
     first = await start(StartCampaignRunCommand(campaign.id, ADMIN))

@@ -223,3 +223,22 @@ def test_render_gives_what_the_sent_message_carries(composer: JinjaMailComposer)
     sent = (text.replace("\r\n", "\n").strip(), html.replace("\r\n", "\n").strip())
     assert (rendered.text.strip(), rendered.html.strip()) == sent
     assert "新宿&lt;カフェ&gt;" in rendered.html
+
+
+@pytest.mark.parametrize(
+    "source", ["{{ ''.__class__.__mro__ }}", "{{ jobs[0].__class__ }}", "{{ recipient_name.__class__.__init__ }}"]
+)
+def test_templates_given_as_text_run_in_a_sandbox(composer: JinjaMailComposer, source: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        composer.render(context(job(), subject_template=source))
+    assert error.value.field == "subject_template"
+    with pytest.raises(InvalidInput):
+        composer.check_subject_template(source)
+
+
+def test_a_subject_template_is_checked_against_a_sample_recipient(composer: JinjaMailComposer) -> None:
+    composer.check_subject_template("{{ recipient_name }}様へ {{ job_count }}件（最高時給{{ top_wage|yen }}）")
+    composer.check_subject_template("{{ jobs[0].title }}ほか")
+    for bad in ("{{ job_cont }}件", "{% if %}", "{{ jobs[0].salary }}"):
+        with pytest.raises(InvalidInput, match="subject_template"):
+            composer.check_subject_template(bad)

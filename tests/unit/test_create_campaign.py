@@ -6,6 +6,7 @@ import pytest
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryUnitOfWork
+from adapters.mail.composer import JinjaMailComposer
 from application.use_cases.create_campaign import CreateCampaign, CreateCampaignCommand
 from domain.errors import InvalidInput
 
@@ -14,7 +15,7 @@ CLOCK = FixedClock(datetime(2026, 12, 3, tzinfo=UTC))
 
 async def test_a_campaign_is_created_once_with_its_settings() -> None:
     uow = InMemoryUnitOfWork()
-    create = CreateCampaign(uow, CLOCK)
+    create = CreateCampaign(uow, CLOCK, JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score"))
     made = await create(CreateCampaignCommand(" daily ", jobs_per_mail=5, send_hour_jst=7, weights=(0.6, 0.4, 0.0)))
     async with uow:
         stored = await uow.campaigns.by_name("daily")
@@ -41,7 +42,7 @@ async def test_a_campaign_is_created_once_with_its_settings() -> None:
 async def test_bad_settings_name_the_field(command: CreateCampaignCommand, field: str) -> None:
     uow = InMemoryUnitOfWork()
     with pytest.raises(InvalidInput) as bad:
-        await CreateCampaign(uow, CLOCK)(command)
+        await CreateCampaign(uow, CLOCK, JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score"))(command)
     assert bad.value.field == field
     async with uow:
         assert await uow.campaigns.by_name("a") is None

@@ -9,7 +9,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
 from application.use_cases.list_audit_entries import MAX_PAGE, AuditQuery, ListAuditEntries
-from application.use_cases.show_campaign_analytics import ShowCampaignAnalytics
+from application.use_cases.show_campaign_analytics import ShowCampaignAnalytics, VariantFigures
 from application.use_cases.show_daily_activity import DailyActivityQuery, ShowDailyActivity
 from domain.analytics import DeliveryCounts
 from domain.jst import JST, as_utc
@@ -21,6 +21,7 @@ from entrypoints.http.admin_schemas import (
     DailyActivityOut,
     DayOut,
     RunAnalyticsOut,
+    VariantAnalyticsOut,
 )
 from entrypoints.http.auth import needs
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
@@ -38,21 +39,29 @@ def counts_out(c: DeliveryCounts) -> CountsOut:
     )  # fmt: skip
 
 
+def _variants(figures: list[VariantFigures]) -> list[VariantAnalyticsOut]:
+    return [VariantAnalyticsOut(variant_id=f.variant.id, name=f.variant.name, retired=f.variant.retired,
+                                counts=counts_out(f.counts)) for f in figures]  # fmt: skip
+
+
 class AnalyticsController(Controller):
     path = "/admin/analytics"
     tags = ("admin: analytics",)
 
     @get("/campaigns/{campaign_id:uuid}", summary="A campaign's sends, skips, bounces, opens, clicks and "
-         "unsubscribes with rates over sent, per run and in total", responses=problems(*AUTHENTICATED, 404),
+         "unsubscribes with rates over sent, per run and in total, and per A/B variant",
+         responses=problems(*AUTHENTICATED, 404),
          **needs("read:analytics"))  # fmt: skip
     async def campaign(
         self, campaign_id: FromPath[uuid.UUID], use_case: FromDishka[ShowCampaignAnalytics]
     ) -> CampaignAnalyticsOut:
         result = await use_case(campaign_id)
-        runs = [RunAnalyticsOut(run_id=r.run_id, run_date=r.run_date, status=r.status, counts=counts_out(r.counts))
+        runs = [RunAnalyticsOut(run_id=r.run_id, run_date=r.run_date, status=r.status, counts=counts_out(r.counts),
+                                variants=_variants(result.run_variants.get(r.run_id, [])))
                 for r in result.runs]  # fmt: skip
         return CampaignAnalyticsOut(campaign_id=result.campaign.id, name=result.campaign.name,
-                                    total=counts_out(result.total), runs=runs)  # fmt: skip
+                                    total=counts_out(result.total), runs=runs,
+                                    variants=_variants(result.variants))  # fmt: skip
 
     @get("/daily", summary="New users, active users, actions and applications per JST day (default: the last "
          "30 days)", responses=problems(*AUTHENTICATED, 422), **needs("read:analytics"))  # fmt: skip

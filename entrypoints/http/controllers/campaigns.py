@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from application.auditing import Actor
+from application.campaign_variants import VariantInput
 from application.use_cases.create_campaign import CreateCampaign, CreateCampaignCommand
 from application.use_cases.edit_campaign import EditCampaign, EditCampaignCommand
 from application.use_cases.list_campaigns import ListCampaigns
@@ -17,7 +18,7 @@ from application.use_cases.preview_campaign_mail import PreviewCampaignMail, Pre
 from application.use_cases.show_campaign import ShowCampaign
 from application.use_cases.show_campaign_run import ShowCampaignRun
 from application.use_cases.start_campaign_run import StartCampaignRun, StartCampaignRunCommand
-from domain.campaign import Campaign, CampaignRun
+from domain.campaign import Campaign, CampaignRun, CampaignVariant
 from domain.jst import as_jst
 from entrypoints.http.admin_schemas import (
     CampaignDetailsOut,
@@ -31,6 +32,8 @@ from entrypoints.http.admin_schemas import (
     RunOut,
     RunStartedOut,
     RunStatusOut,
+    VariantIn,
+    VariantOut,
     WeightsBody,
 )
 from entrypoints.http.auth import Caller, needs
@@ -46,7 +49,20 @@ def campaign_out(c: Campaign) -> CampaignOut:
         per_company_cap=c.per_company_cap, resend_window_days=c.resend_window_days, send_hour_jst=c.send_hour_jst,
         weights=WeightsBody(basic=c.weight_basic, seo=c.weight_seo, personalized=c.weight_personalized),
         is_active=c.is_active, created_at=as_jst(c.created_at),
+        variants=[variant_out(v) for v in c.live_variants],
     )  # fmt: skip
+
+
+def variant_out(v: CampaignVariant) -> VariantOut:
+    w = v.weights
+    weights = None if w is None else WeightsBody(basic=w.basic, seo=w.seo, personalized=w.personalized)
+    return VariantOut(id=v.id, name=v.name, share=v.share, weights=weights, subject=v.subject_template)
+
+
+def _variants(body: list[VariantIn]) -> tuple[VariantInput, ...]:
+    return tuple(
+        VariantInput(v.name, v.share, None if v.weights is None else _weights(v.weights), v.subject) for v in body
+    )
 
 
 def run_out(run: CampaignRun) -> RunOut:
@@ -69,7 +85,7 @@ class CampaignController(Controller):
     ) -> CampaignOut:
         command = CreateCampaignCommand(
             data.name, data.jobs_per_mail, data.per_company_cap, data.resend_window_days, data.send_hour_jst,
-            _weights(data.weights), actor=Actor.user(caller.user_id),
+            _weights(data.weights), actor=Actor.user(caller.user_id), variants=_variants(data.variants),
         )  # fmt: skip
         return campaign_out(await use_case(command))
 
@@ -83,8 +99,8 @@ class CampaignController(Controller):
         details = await use_case(campaign_id)
         return CampaignDetailsOut(campaign=campaign_out(details.campaign), runs=[run_out(r) for r in details.runs])
 
-    @patch("/{campaign_id:uuid}", summary="Change weights, jobs per mail, per-company cap, resend window or send "
-           "hour (audited)", responses=problems(*AUTHENTICATED, 404, 422), **needs(MANAGE))  # fmt: skip
+    @patch("/{campaign_id:uuid}", summary="Change weights, jobs per mail, per-company cap, resend window, send "
+           "hour or A/B variants (audited)", responses=problems(*AUTHENTICATED, 404, 422), **needs(MANAGE))  # fmt: skip
     async def edit(
         self, caller: NamedDependency[Caller], campaign_id: FromPath[uuid.UUID], data: JSONBody[CampaignPatch],
         use_case: FromDishka[EditCampaign],
@@ -92,6 +108,7 @@ class CampaignController(Controller):
         command = EditCampaignCommand(
             campaign_id, Actor.user(caller.user_id), data.jobs_per_mail, data.per_company_cap,
             data.resend_window_days, data.send_hour_jst, None if data.weights is None else _weights(data.weights),
+            None if data.variants is None else _variants(data.variants),
         )  # fmt: skip
         result = await use_case(command)
         return CampaignEditedOut(campaign=campaign_out(result.campaign), changed=sorted(result.changes))
