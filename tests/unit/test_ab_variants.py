@@ -1,5 +1,6 @@
 """Campaign A/B variants: assignment by a stable hash, and planning that scores each variant with its weights."""
 
+import functools
 import random
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.in_memory import InMemoryStore
+from adapters.planning.processes import ForkedPlanning
 from adapters.sqlalchemy.score_repository import encode_score_factors
 from application.mail_planning import IN_THREAD, PlanOptions
 from application.use_cases import run_daily_mail
@@ -167,9 +169,8 @@ async def test_a_run_with_variants_plans_the_same_in_processes_as_in_a_thread(
         ]
 
     in_thread = await _planned_world(tmp_path / "a", IN_THREAD, with_variants)
-    in_processes = await _planned_world(
-        tmp_path / "b", PlanOptions(processes=2, encode_factors=encode_score_factors), with_variants
-    )
+    forked = PlanOptions(functools.partial(ForkedPlanning, processes=2), encode_score_factors)
+    in_processes = await _planned_world(tmp_path / "b", forked, with_variants)
     variants = Counter(d.variant_id for d in in_thread.deliveries.values())
     assert set(variants) == {uuid.UUID(int=1), uuid.UUID(int=2)}
     assert {u: d.variant_id for u, d in ((d.user_id, d) for d in in_processes.deliveries.values())} == {
