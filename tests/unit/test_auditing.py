@@ -7,6 +7,7 @@ import pytest
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.mail.composer import JinjaMailComposer
 from adapters.reference_data.loader import BundledReferenceData
 from application.auditing import Actor
 from application.job_drafts import JobDraft
@@ -76,7 +77,8 @@ async def test_the_action_and_its_entry_are_one_commit() -> None:
 
 async def test_a_run_is_launched_only_once_it_and_its_entry_are_stored() -> None:
     store = InMemoryStore()
-    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK)(CreateCampaignCommand("daily"))
+    templates = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
+    campaign = await CreateCampaign(InMemoryUnitOfWork(store), CLOCK, templates)(CreateCampaignCommand("daily"))
     seen: list[tuple[bool, int]] = []
 
     class Launcher:
