@@ -190,7 +190,7 @@ class ChunkPlanner:
                 plan_delivery(self._run, u, ranked, self._state, self._namer, variant_id) for u, ranked in pairs
             ]
             records = [r for u, ranked in pairs for r in score_records(u, ranked, self._at, self._encode)]
-            spent, started = time.thread_time() - started, time.process_time()
+            spent, started = time.thread_time() - started, time.thread_time()
             plans.append(
                 ChunkPlan([u.id for u in result.users], deliveries, records, result.pairs_total, result.pairs_scored,
                           spent)
@@ -253,7 +253,7 @@ async def skip_excluded(
     `cap.mails` times by any campaign in the `cap.days` JST days ending with the run's date
     (`frequency_cap`); a user who chose a weekly mail and had one in the seven JST days ending with the
     run's date (`weekly`). The others are returned, in order. Users sharing one address are each decided
-    alone."""
+    alone. A skipped delivery records the user's A/B variant."""
     suppressed = await uow.suppressions.suppressed_among({u.email for u in users})
     ids = [u.id for u in users]
     counts: dict[uuid.UUID, int] = {}

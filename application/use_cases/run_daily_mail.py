@@ -129,8 +129,8 @@ class RunDailyMail:
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
             variants = split_by_variant(campaign, state, todo)
-            todo = await skip_excluded(uow, run, todo, summary.plan, self._frequency, variants)
-            todo = group_by_variant(todo, variants)
+            kept = await skip_excluded(uow, run, todo, summary.plan, self._frequency, variants)
+            todo = group_by_variant(kept, variants)
             mailed = await mailed_recently(uow, todo, campaign, run, scoring_moment)
             await uow.commit()  # the excluded users' skipped deliveries
         summary.users, summary.jobs = len(state.audience), len(state.jobs)
