@@ -2,7 +2,6 @@
 the same outcome as `mail run`, whatever order the shards run in and however often they are delivered."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +30,9 @@ COMPOSER = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
 class CrashingMailer:
     """Takes its claims, then dies before any mail leaves (a worker killed mid-shard)."""
 
-    async def send_many(self, mails: Sequence[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
+    concurrency = 1
+
+    async def send(self, mail: OutgoingMail, *, fresh_connection: bool = False) -> MailDeliveryError | None:
         raise RuntimeError("killed")
 
     async def close(self) -> None: ...
