@@ -33,6 +33,7 @@ from application.mail_planning import (
     group_by_variant,
     mailed_recently,
     rank_request,
+    settled_heap,
     skip_excluded,
     split_by_variant,
     write_plan,
@@ -144,7 +145,7 @@ class RunDailyMail:
         self._progress.start("scoring", len(todo))
         slices = iter(range(0, len(todo), PLAN_CHUNK_USERS))
         in_flight: deque[asyncio.Future[list[ChunkPlan]]] = deque()
-        with self._planning.executor(planner, todo) as workers:
+        with settled_heap(), self._planning.executor(planner, todo) as workers:
 
             def submit_next() -> None:
                 start = next(slices, None)
