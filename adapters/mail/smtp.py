@@ -126,13 +126,16 @@ def _utf8(mail: OutgoingMail) -> list[str]:
 
 
 def _delivery_error(exc: Exception) -> MailDeliveryError:
-    code: int | None = None
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
-        code = exc.recipients[0].code
-    elif isinstance(exc, aiosmtplib.SMTPResponseException):
-        code = exc.code
-    if code is not None:
-        return MailDeliveryError(f"SMTP {code}: {exc}", permanent=code >= 500, code=code)
+    # sendmail raises SMTPRecipientsRefused when every recipient (ours: the one) was refused at RCPT TO;
+    # a refusal at MAIL FROM (SMTPSenderRefused) or after DATA (SMTPDataError: size, content) is about the
+    # message or the sender, not the address.
+    refused = exc.recipients[0] if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients else exc
+    if isinstance(refused, aiosmtplib.SMTPRecipientRefused):
+        return MailDeliveryError(f"SMTP {refused.code} at RCPT TO: {refused.message}", permanent=refused.code >= 500,
+                                 code=refused.code, recipient_refused=True, reply=refused.message)  # fmt: skip
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return MailDeliveryError(f"SMTP {exc.code}: {exc}", permanent=exc.code >= 500, code=exc.code,
+                                 reply=exc.message)  # fmt: skip
     # timeouts, refused or reset connections, TLS failures: the relay may take it later
     return MailDeliveryError(f"SMTP connection problem: {type(exc).__name__}: {exc}", permanent=False)
 
