@@ -28,6 +28,7 @@ class FaultyRelay:
     refuse_for_now: Callable[[str], bool] = lambda _: False  # these recipients get `temporary_code` ...
     temporary_code: int = 451
     refusals_before_accepting: int = 1  # ... this many times, then are accepted
+    closing_for_now: Callable[[str], bool] = lambda _: False  # these get one 421 ("closing") at RCPT
     refuse_for_good: Callable[[str], bool] = lambda _: False  # these get 550 at RCPT
     refuse_data: Callable[[str], bool] = lambda _: False  # for these, DATA gets 552 (message too large)
     data_delay: float = 0.0  # seconds before answering DATA (a slow relay)
@@ -37,6 +38,7 @@ class FaultyRelay:
     recipients: Counter[str] = field(default_factory=Counter)  # address -> copies accepted
     refused: Counter[str] = field(default_factory=Counter)  # address -> temporary refusals given
     refused_for_good: Counter[str] = field(default_factory=Counter)  # address -> 550s given at RCPT
+    closed: Counter[str] = field(default_factory=Counter)  # address -> 421s given at RCPT
     refused_data: Counter[str] = field(default_factory=Counter)  # address -> 552s given at DATA
     drops: int = 0
     held: int = 0
@@ -70,6 +72,13 @@ class FaultyRelay:
             with self.lock:
                 self.refused_for_good[address] += 1
             return "550 5.1.1 no such user here"
+        if self.closing_for_now(address):
+            with self.lock:
+                close = not self.closed[address]
+                if close:
+                    self.closed[address] += 1
+            if close:  # the client hangs up on a 421, as RFC 5321 asks
+                return "421 4.7.0 too many messages, closing connection"
         if self.refuse_for_now(address):
             with self.lock:
                 refuse = self.refused[address] < self.refusals_before_accepting

@@ -144,8 +144,9 @@ class SmtpMailer:
     """Mailer on an SMTP relay: up to `pool_size` connections, opened on demand, reused across messages
     and batches; `close()` QUITs them.
 
-    A message whose connection drops (or that gets 421) before the relay answered is sent again at once on
-    a fresh connection, up to `reconnects` times with a short jittered backoff. If the drop came after the
+    A message whose connection drops (or that gets 421 to MAIL FROM or DATA) before the relay answered is
+    sent again at once on a fresh connection, up to `reconnects` times with a short jittered backoff (a 421
+    at RCPT TO comes back as that recipient's 4xx: the sender defers it). If the drop came after the
     relay stored the message but before it replied, that retry is a second copy: SMTP itself cannot tell
     the two cases apart. A relay that cannot be connected to, `reconnects` times in a row, gives a
     `relay_down` error: about the relay, not the message (also for a 5xx such as 535, bad credentials)."""

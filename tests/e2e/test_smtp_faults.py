@@ -198,15 +198,19 @@ def test_two_senders_on_one_run_with_421_450_and_550(site: Site) -> None:
     day = jst_day(1)
     relay = FaultyRelay(drop_every=30, refuse_for_now=one_in(5), temporary_code=450,
                         refuse_for_good=one_in(11, salt=3))  # fmt: skip
+    # 421 at RCPT for another set of recipients: "closing", so the retry goes out on a new connection
+    relay.closing_for_now = one_in(6, salt=1)
     with relay_for(site, relay):
-        # 421 for another set of recipients: "closing", so the mailer retries it on a new connection
-        relay.refuse_for_now = lambda a: one_in(5)(a) or one_in(6, salt=1)(a)
         processes = [site.start("mail", "run", CAMPAIGN, "--date", day) for _ in range(2)]
         for process in processes:
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, err[-3000:] + out[-3000:]
     rows = check_exactly_once(site, relay, day)
     assert sum(relay.refused.values()) >= 15
+    assert sum(relay.closed.values()) >= 15
+    closed = [r for r in rows if relay.closed[r.email] and not one_in(11, salt=3)(r.email)]
+    assert closed
+    assert all(r.status == "sent" and relay.recipients[r.email] == 1 for r in closed)  # sent once, after the 421
     refused = [r for r in rows if one_in(11, salt=3)(r.email) and r.status != "skipped"]
     assert all((r.status, r.failure, r.smtp_code) == ("failed", "permanent", 550) for r in refused)
 
