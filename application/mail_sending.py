@@ -11,7 +11,11 @@ Rules:
   and counted as `in_doubt`; or, with `in_doubt="hold"`, failed as retryable for an operator to send with
   `mail retry-failed`. Nothing else is ever sent twice, and nothing is skipped.
 - Message starts are paced per relay and per recipient domain (slow for mobile carriers).
-- A 5xx reply fails the delivery for good (FailureKind.PERMANENT: a hard bounce for the bounce handling).
+- A 5xx reply fails the delivery for good (FailureKind.PERMANENT). A 5xx for the recipient itself (at
+  RCPT TO) is also a bounce of the address, by the rules of `application.bounce_handling` (hard, so
+  suppressed at once; a full mailbox soft, counted): recorded in the same commit as the delivery's
+  outcome, so a sender killed at any moment leaves both or neither. A 5xx at MAIL FROM or after DATA
+  (message too large, content refused) is about the message, and leaves the address alone.
   A 4xx reply or a connection lost before the relay took the message defers the delivery with exponential
   backoff and jitter; after `retry.max_attempts` it fails as RETRYABLE (`mail retry-failed` resends those).
   A retry after a 4xx goes out on a fresh connection.
@@ -28,6 +32,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from application import links
+from application.bounce_handling import BouncePolicy
 from application.ports import (
     Clock,
     MailComposer,
@@ -43,7 +48,7 @@ from application.send_pacing import RetryPolicy, SendPacer, SendRates
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, DeliveryStatus, FailureKind, SkipReason, message_id_for
 from domain.job import Job
-from domain.suppression import normalize_address
+from domain.suppression import BounceEvent, classify_refusal, normalize_address, status_code
 from domain.user import User
 
 
@@ -61,6 +66,7 @@ class SendOptions:
     # A delivery found in flight after its sender died: "resend" it (no gap; the relay may get it twice,
     # with one Message-ID) or "hold" it as a retryable failure (never twice; `mail retry-failed` sends it).
     in_doubt: Literal["resend", "hold"] = "resend"
+    bounces: BouncePolicy = field(default_factory=BouncePolicy)  # for recipients refused with a 5xx
 
 
 @dataclass
@@ -70,6 +76,7 @@ class SendStats:
     deferred: int = 0  # temporary refusals, tried again after a backoff
     in_doubt: int = 0  # found in flight after a sender died: sent again (same Message-ID), or held
     lost_claims: int = 0  # taken over by another sender (our lease ran out) before we sent them
+    suppressed: int = 0  # addresses suppressed because the relay refused them for good at RCPT TO
     seconds: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
 
@@ -157,7 +164,7 @@ class RunSender:
     async def _send_batch(self, campaign: Campaign, run: CampaignRun, batch: Sequence[Delivery],
                           stats: SendStats) -> int:  # fmt: skip
         """Send a claimed batch; returns how many deliveries reached a final state."""
-        journal = SendJournal(self._uow, self._clock, run.id, self.claimant)
+        journal = SendJournal(self._uow, self._clock, run.id, self.claimant, self._options.bounces)
         ready, settled = await self._prepare(campaign, run, batch, stats)
         await journal.settle(settled)
         stats.in_doubt += sum(1 for d, _ in ready if d.sending_at is not None)
@@ -171,6 +178,7 @@ class RunSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
             await journal.drain()  # the unit of work is free again before the next claim
+            stats.suppressed += journal.take_suppressed()
         if batch_state.relay_down is not None:
             left = [d for d, _ in batch_state.queue]
             await journal.settle(left)  # unchanged: only their claims are released
@@ -252,29 +260,34 @@ class RunSender:
                 await journal.settle([delivery])
                 continue
             delivery.attempts += 1
-            self._apply(delivery, mail, error, stats)
+            bounce = self._apply(delivery, mail, error, stats)
             if delivery.status is not DeliveryStatus.PENDING:
                 state.final += 1
-            await journal.settle([delivery])
+            await journal.settle([delivery], [bounce] if bounce is not None else ())
 
-    def _apply(self, d: Delivery, mail: OutgoingMail, error: MailDeliveryError | None, stats: SendStats) -> None:
+    def _apply(
+        self, d: Delivery, mail: OutgoingMail, error: MailDeliveryError | None, stats: SendStats
+    ) -> BounceEvent | None:
+        """Record the relay's answer on the delivery; a bounce of the address to record with it, if any."""
         now = self._clock.now()
         if error is None:
             d.mark_sent(now, mail.subject, mail.message_id)
             stats.sent += 1
-            return
+            return None
         reason = f"smtp {error.code}" if error.code is not None else "connection lost"
         if error.permanent:
             if error.code is None:
                 reason = "refused before sending"
             d.mark_failed(reason, FailureKind.PERMANENT, error.code, _clip(str(error)))
             _count_failure(stats, d)
-        elif d.attempts >= self._options.retry.max_attempts:
+            return _refusal_bounce(d, error, now)
+        if d.attempts >= self._options.retry.max_attempts:
             d.mark_failed(reason, FailureKind.RETRYABLE, error.code, _clip(str(error)))
             _count_failure(stats, d)
         else:
             d.defer(now + self._options.retry.backoff(d.attempts, self._rng), reason, error.code, _clip(str(error)))
             stats.deferred += 1
+        return None
 
     async def _renew(self, journal: SendJournal) -> None:
         interval = self._options.claim_timeout.total_seconds() / 3
@@ -305,6 +318,19 @@ class _BatchState:
             if delay < best_delay:
                 best, best_delay = index, delay
         return self.queue.pop(best)
+
+
+def _refusal_bounce(d: Delivery, error: MailDeliveryError, now: datetime) -> BounceEvent | None:
+    """The bounce a 5xx at RCPT TO makes of the address the delivery was sent to (the suppression key,
+    as for returned mails), keyed by the delivery: a resend after a crash refused again counts once."""
+    if not error.recipient_refused or error.code is None:
+        return None
+    reply = " ".join((error.reply or "").split())
+    kind = classify_refusal(error.code, reply)
+    if kind is None:
+        return None
+    diagnostic = _clip(f"refused at RCPT TO when sent: {error.code} {reply}".rstrip(), 2000)
+    return BounceEvent(f"rcpt:{d.id}", d.email_address, kind, status_code(reply), diagnostic, now, d.id)
 
 
 def _clip(text: str, limit: int = 500) -> str:

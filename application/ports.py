@@ -420,13 +420,20 @@ class MailComposer(Protocol):
 class MailDeliveryError(Exception):
     """The mailer could not hand the message over. `permanent`: a retry will not help (a 5xx reply for
     this recipient, a message that cannot be sent). `code`: the relay's reply code, if it replied.
-    `relay_down`: the relay could not be reached at all (about the relay, not this message)."""
+    `relay_down`: the relay could not be reached at all (about the relay, not this message).
+    `recipient_refused`: the relay refused the recipient itself (at RCPT TO), not the sender or the
+    message (MAIL FROM, DATA); `reply` is the relay's text for it."""
 
-    def __init__(self, message: str, *, permanent: bool, code: int | None = None, relay_down: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool, code: int | None = None, relay_down: bool = False,
+        recipient_refused: bool = False, reply: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.permanent = permanent
         self.code = code
         self.relay_down = relay_down
+        self.recipient_refused = recipient_refused
+        self.reply = reply
 
 
 class Mailer(Protocol):

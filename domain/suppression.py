@@ -50,6 +50,18 @@ def classify(action: str | None, status: str | None, diagnostic: str | None) -> 
     return BounceKind.HARD if action == "failed" else None
 
 
+def classify_refusal(code: int, reply: str) -> BounceKind | None:
+    """What a relay's refusal of a recipient at RCPT TO says about the address, by the rules of `classify`
+    (a 5xx is hard, a full mailbox soft). RFC 5321 (4.5.3.1.10) asks for a bare 552 at RCPT to be read as
+    temporary: it is the full mailbox of RFC 821, so soft. A 4xx says nothing about the address (it is
+    retried), and None."""
+    if not 500 <= code < 600:
+        return None
+    if code == 552 and status_code(reply) is None:
+        return BounceKind.SOFT
+    return classify("failed", None, f"{code} {reply}")
+
+
 def normalize_address(address: str) -> str:
     """The key suppressions are kept under. Local parts are case-sensitive on paper, but no provider this
     site mails treats them so, and suppressing too much is the safe error."""

@@ -60,6 +60,8 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         ("failed now", f"{send.failed:,}"),
         ("refused for now, tried again later", f"{send.deferred:,}"),
     ]
+    if send.suppressed:  # refused for good at RCPT TO: never mailed again
+        rows.append(("addresses suppressed (5xx at RCPT TO)", f"{send.suppressed:,}"))
     if send.in_doubt:  # a sender died with these in flight: the relay may have taken them already
         rows.append(("in flight when a sender died (MAILSCORE_SEND_IN_DOUBT)", f"{send.in_doubt:,}"))
     rows += [(f"run total: {status}", f"{n:,}") for status, n in sorted(summary.status_counts.items())]

@@ -167,6 +167,7 @@ class InfrastructureProvider(Provider):
             ),
             rates=send_rates(settings),
             in_doubt="hold" if settings.send_in_doubt == "hold" else "resend",
+            bounces=BouncePolicy(soft_bounce_limit=settings.soft_bounce_limit),
         )
 
     @provide(scope=Scope.APP)

@@ -28,13 +28,18 @@ class FaultyRelay:
     refuse_for_now: Callable[[str], bool] = lambda _: False  # these recipients get `temporary_code` ...
     temporary_code: int = 451
     refusals_before_accepting: int = 1  # ... this many times, then are accepted
-    refuse_for_good: Callable[[str], bool] = lambda _: False  # these get 550
+    closing_for_now: Callable[[str], bool] = lambda _: False  # these get one 421 ("closing") at RCPT
+    refuse_for_good: Callable[[str], bool] = lambda _: False  # these get 550 at RCPT
+    refuse_data: Callable[[str], bool] = lambda _: False  # for these, DATA gets 552 (message too large)
     data_delay: float = 0.0  # seconds before answering DATA (a slow relay)
     hold_rcpt: bool = False  # RCPT waits while this is set (then gets 451): messages stuck mid-transaction
     lock: threading.Lock = field(default_factory=threading.Lock)
     accepted: Counter[str] = field(default_factory=Counter)  # Message-ID -> copies accepted
     recipients: Counter[str] = field(default_factory=Counter)  # address -> copies accepted
     refused: Counter[str] = field(default_factory=Counter)  # address -> temporary refusals given
+    refused_for_good: Counter[str] = field(default_factory=Counter)  # address -> 550s given at RCPT
+    closed: Counter[str] = field(default_factory=Counter)  # address -> 421s given at RCPT
+    refused_data: Counter[str] = field(default_factory=Counter)  # address -> 552s given at DATA
     drops: int = 0
     held: int = 0
     _since_drop: int = 0
@@ -64,7 +69,16 @@ class FaultyRelay:
                 await asyncio.sleep(0.01)
             return "451 4.3.0 released"
         if self.refuse_for_good(address):
+            with self.lock:
+                self.refused_for_good[address] += 1
             return "550 5.1.1 no such user here"
+        if self.closing_for_now(address):
+            with self.lock:
+                close = not self.closed[address]
+                if close:
+                    self.closed[address] += 1
+            if close:  # the client hangs up on a 421, as RFC 5321 asks
+                return "421 4.7.0 too many messages, closing connection"
         if self.refuse_for_now(address):
             with self.lock:
                 refuse = self.refused[address] < self.refusals_before_accepting
@@ -78,6 +92,10 @@ class FaultyRelay:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
+        if any(self.refuse_data(address) for address in envelope.rcpt_tos):
+            with self.lock:
+                self.refused_data.update(envelope.rcpt_tos)
+            return "552 5.3.4 message size exceeds fixed limit"
         content = envelope.original_content
         assert isinstance(content, bytes)
         found = _MESSAGE_ID.search(content)

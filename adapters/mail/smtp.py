@@ -126,13 +126,16 @@ def _utf8(mail: OutgoingMail) -> list[str]:
 
 
 def _delivery_error(exc: Exception) -> MailDeliveryError:
-    code: int | None = None
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
-        code = exc.recipients[0].code
-    elif isinstance(exc, aiosmtplib.SMTPResponseException):
-        code = exc.code
-    if code is not None:
-        return MailDeliveryError(f"SMTP {code}: {exc}", permanent=code >= 500, code=code)
+    # sendmail raises SMTPRecipientsRefused when every recipient (ours: the one) was refused at RCPT TO;
+    # a refusal at MAIL FROM (SMTPSenderRefused) or after DATA (SMTPDataError: size, content) is about the
+    # message or the sender, not the address.
+    refused = exc.recipients[0] if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients else exc
+    if isinstance(refused, aiosmtplib.SMTPRecipientRefused):
+        return MailDeliveryError(f"SMTP {refused.code} at RCPT TO: {refused.message}", permanent=refused.code >= 500,
+                                 code=refused.code, recipient_refused=True, reply=refused.message)  # fmt: skip
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return MailDeliveryError(f"SMTP {exc.code}: {exc}", permanent=exc.code >= 500, code=exc.code,
+                                 reply=exc.message)  # fmt: skip
     # timeouts, refused or reset connections, TLS failures: the relay may take it later
     return MailDeliveryError(f"SMTP connection problem: {type(exc).__name__}: {exc}", permanent=False)
 
@@ -141,8 +144,9 @@ class SmtpMailer:
     """Mailer on an SMTP relay: up to `pool_size` connections, opened on demand, reused across messages
     and batches; `close()` QUITs them.
 
-    A message whose connection drops (or that gets 421) before the relay answered is sent again at once on
-    a fresh connection, up to `reconnects` times with a short jittered backoff. If the drop came after the
+    A message whose connection drops (or that gets 421 to MAIL FROM or DATA) before the relay answered is
+    sent again at once on a fresh connection, up to `reconnects` times with a short jittered backoff (a 421
+    at RCPT TO comes back as that recipient's 4xx: the sender defers it). If the drop came after the
     relay stored the message but before it replied, that retry is a second copy: SMTP itself cannot tell
     the two cases apart. A relay that cannot be connected to, `reconnects` times in a row, gives a
     `relay_down` error: about the relay, not the message (also for a 5xx such as 535, bad credentials)."""

@@ -6,37 +6,26 @@ Rules:
   no delivery of ours changes nothing and is reported as unmatched: an address is never suppressed on the
   word of a report we cannot tie to a mail we sent.
 - The suppressed address is the one the delivery was sent to.
-- A hard bounce or a complaint suppresses the address at once. A soft bounce is counted; the address is
-  suppressed when its soft bounces reach `soft_bounce_limit`.
+- What the bounce does to the address is `application.bounce_handling`: a hard bounce or a complaint
+  suppresses it at once, soft bounces when they reach `soft_bounce_limit`.
 - A bounce moves a mailed delivery to bounced with the reason (a complaint leaves the status: the mail
   was delivered).
 - The same report read twice counts once (keyed by the report's own Message-ID, else its digest).
 """
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from application.bounce_handling import BounceOutcome, BouncePolicy, record_bounce
 from application.links import read_verp_address
 from application.mail_sending import SendOptions
 from application.ports import Clock, UnitOfWork
 from domain.delivery import Delivery, DeliveryStatus, read_message_id
-from domain.suppression import BounceEvent, BounceKind, BounceReport, Suppression
+from domain.suppression import BounceEvent, BounceKind, BounceReport
+
+__all__ = ["BounceOutcome", "BouncePolicy", "BounceSummary", "RecordBounces"]
 
 _BOUNCEABLE = frozenset({DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.OPENED})
-
-
-@dataclass(frozen=True)
-class BouncePolicy:
-    soft_bounce_limit: int = 3
-
-
-class BounceOutcome(enum.StrEnum):
-    SUPPRESSED = "suppressed"
-    COUNTED = "counted"  # a soft bounce below the limit
-    ALREADY_SUPPRESSED = "already_suppressed"
-    DUPLICATE = "duplicate"
-    UNMATCHED = "unmatched"
 
 
 @dataclass
@@ -79,18 +68,11 @@ class RecordBounces:
         now = self._clock.now()
         event = BounceEvent(report.report_key, delivery.email_address, report.kind, report.status,
                             report.diagnostic[:2000], now, delivery.id)  # fmt: skip
-        if not await uow.suppressions.add_event(event):
-            return BounceOutcome.DUPLICATE
+        outcome = await record_bounce(uow.suppressions, event, self._policy)
+        if outcome is BounceOutcome.DUPLICATE:
+            return outcome
         if report.kind is not BounceKind.COMPLAINT and delivery.status in _BOUNCEABLE:
             delivery.mark_bounced(f"{report.kind.value} {report.status or ''}".strip())  # saved on commit
-        reason = f"{report.kind.value}: {report.status or ''} {report.diagnostic}".strip()
-        if report.kind is BounceKind.SOFT:
-            count = await uow.suppressions.soft_count(delivery.email_address)
-            if count < self._policy.soft_bounce_limit:
-                return BounceOutcome.COUNTED
-            reason = f"{count} soft bounces; last: {report.status or ''} {report.diagnostic}"
-        suppression = Suppression(delivery.email_address, report.kind, reason[:500], now, delivery.id)
-        if not await uow.suppressions.suppress(suppression):
-            return BounceOutcome.ALREADY_SUPPRESSED
-        summary.suppressed.append(suppression.email)
-        return BounceOutcome.SUPPRESSED
+        if outcome is BounceOutcome.SUPPRESSED:
+            summary.suppressed.append(event.email)
+        return outcome

@@ -57,12 +57,14 @@ class Row:
     in_flight: bool  # marked as handed to the relay, with no outcome recorded
 
 
+def run_date(site: Site, day: str) -> object:
+    return date.fromisoformat(day) if site.url.startswith("postgresql") else day
+
+
 def deliveries(site: Site, day: str) -> list[Row]:
     [(run_id,)] = site.query(
         "SELECT r.id FROM campaign_runs r JOIN email_campaigns c ON c.id = r.campaign_id"
-        " WHERE c.name = $1 AND r.run_date = $2", CAMPAIGN,
-        date.fromisoformat(day) if site.url.startswith("postgresql") else day,
-    )
+        " WHERE c.name = $1 AND r.run_date = $2", CAMPAIGN, run_date(site, day))
     rows = site.query(
         "SELECT user_id, email_address, status, failure, smtp_code, attempts, sending_at IS NOT NULL"
         " FROM email_logs WHERE run_id = $1", run_id)  # fmt: skip
@@ -89,7 +91,7 @@ def check_exactly_once(site: Site, relay: FaultyRelay, day: str, in_doubt: froze
     assert twice <= in_doubt, f"sent twice without being in flight at a crash: {sorted(twice - in_doubt)[:3]}"
     [(finished,)] = site.query(
         "SELECT count(*) FROM campaign_runs r JOIN email_campaigns c ON c.id = r.campaign_id"
-        " WHERE c.name = $1 AND r.status = 'finished'", CAMPAIGN)  # fmt: skip
+        " WHERE c.name = $1 AND r.status = 'finished' AND r.run_date = $2", CAMPAIGN, run_date(site, day))  # fmt: skip
     assert finished == 1
     return rows
 
@@ -196,15 +198,19 @@ def test_two_senders_on_one_run_with_421_450_and_550(site: Site) -> None:
     day = jst_day(1)
     relay = FaultyRelay(drop_every=30, refuse_for_now=one_in(5), temporary_code=450,
                         refuse_for_good=one_in(11, salt=3))  # fmt: skip
+    # 421 at RCPT for another set of recipients: "closing", so the retry goes out on a new connection
+    relay.closing_for_now = one_in(6, salt=1)
     with relay_for(site, relay):
-        # 421 for another set of recipients: "closing", so the mailer retries it on a new connection
-        relay.refuse_for_now = lambda a: one_in(5)(a) or one_in(6, salt=1)(a)
         processes = [site.start("mail", "run", CAMPAIGN, "--date", day) for _ in range(2)]
         for process in processes:
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, err[-3000:] + out[-3000:]
     rows = check_exactly_once(site, relay, day)
     assert sum(relay.refused.values()) >= 15
+    assert sum(relay.closed.values()) >= 15
+    closed = [r for r in rows if relay.closed[r.email] and not one_in(11, salt=3)(r.email)]
+    assert closed
+    assert all(r.status == "sent" and relay.recipients[r.email] == 1 for r in closed)  # sent once, after the 421
     refused = [r for r in rows if one_in(11, salt=3)(r.email) and r.status != "skipped"]
     assert all((r.status, r.failure, r.smtp_code) == ("failed", "permanent", 550) for r in refused)
 
@@ -230,3 +236,44 @@ def test_retry_failed_sends_only_the_retryable_failures(site: Site) -> None:
     assert all(after[m].status == "sent" for m in retryable)
     assert all(after[m].status == "failed" and after[m].failure == "permanent" for m in permanent)
     assert f"{len(retryable)}" in out
+
+
+def suppressions(site: Site) -> dict[str, tuple[str, str]]:
+    return {str(e): (str(k), str(r)) for e, k, r in site.query("SELECT email, kind, reason FROM email_suppressions")}
+
+
+def test_a_550_at_rcpt_suppresses_the_address_and_the_next_day_does_not_mail_it(site: Site) -> None:
+    """A recipient refused for good at RCPT TO is suppressed as a hard bounce with the relay's reply, and the
+    next day's run skips it (`suppressed`) without offering it to the relay; a message refused after DATA
+    (552, too large) fails too but leaves its address to be mailed the next day."""
+    day, next_day = jst_day(1), jst_day(2)
+    relay = FaultyRelay(drop_every=40, refuse_for_good=one_in(9, salt=2), refuse_data=one_in(10, salt=4))
+    with relay_for(site, relay):
+        site.run("mail", "run", CAMPAIGN, "--date", day)
+    rows = check_exactly_once(site, relay, day)
+    refused = {r.email.lower() for r in rows if r.smtp_code == 550}
+    too_big = {r.email.lower() for r in rows if r.smtp_code == 552}
+    assert len(refused) >= 5
+    assert len(too_big) >= 5
+    assert {a.lower().replace('"', "") for a in relay.refused_for_good} == refused  # the relay's 550s, one each
+    assert all((r.status, r.failure) == ("failed", "permanent") for r in rows if r.smtp_code in (550, 552))
+    found = suppressions(site)
+    assert set(found) == refused  # committed with the outcomes; the message refusals suppress nothing
+    for kind, reason in found.values():
+        assert kind == "hard"
+        assert reason == "hard: 5.1.1 refused at RCPT TO when sent: 550 5.1.1 no such user here"
+
+    later = FaultyRelay()  # the next morning, a relay that takes everything
+    with relay_for(site, later):
+        out = site.run("mail", "run", CAMPAIGN, "--date", next_day).stdout
+    rows = check_exactly_once(site, later, next_day)
+    skipped = {r.email.lower() for r in rows if (r.status, r.failure) == ("skipped", None)} & refused
+    assert skipped == refused
+    reasons = dict(site.query(
+        "SELECT lower(l.email_address), l.reason FROM email_logs l JOIN campaign_runs r ON r.id = l.run_id"
+        " WHERE r.run_date = $1 AND l.status = 'skipped'", run_date(site, next_day)))  # fmt: skip
+    assert {reasons[a] for a in refused} == {"suppressed"}
+    offered = {a.lower().replace('"', "") for a in later.recipients}
+    assert not offered & refused  # never offered to the relay again
+    assert too_big & offered  # a message refused for its size is no reason to stop mailing the person
+    assert "suppressed" in out

@@ -26,6 +26,7 @@ class RecordingHandler:
         self.lock = threading.Lock()
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.refuse: dict[str, str] = {}
+        self.refuse_data: dict[str, str] = {}  # recipient -> the reply to DATA (after RCPT was taken)
         self.drop_at_mail: set[int] = set()
         self.mail_commands = 0
         self.quits = 0
@@ -54,6 +55,8 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         assert isinstance(envelope.original_content, bytes)
+        if envelope.rcpt_tos[0] in self.refuse_data:
+            return self.refuse_data[envelope.rcpt_tos[0]]
         with self.lock:
             self.messages.append(
                 (str(envelope.mail_from), list(envelope.rcpt_tos), envelope.original_content)
@@ -176,6 +179,33 @@ async def test_550_fails_only_that_recipient_permanently(
     assert result[mails[2].delivery_id] is None
     assert sorted(r[0] for _, r, _ in handler.messages) == ["user0@example.com", "user2@example.com"]
     assert controller.connections <= 2  # the refusal did not cost a connection
+
+
+async def test_a_refusal_at_rcpt_names_the_recipient_and_one_after_data_the_message(
+    server: tuple[CountingController, RecordingHandler],
+) -> None:
+    """The sender suppresses an address only for what the relay said about the recipient (RCPT TO)."""
+    controller, handler = server
+    handler.refuse["gone@example.com"] = "550 5.1.1 <gone@example.com>: Recipient address rejected"
+    handler.refuse_data["big@example.com"] = "552 5.3.4 Message size exceeds fixed limit"
+    handler.refuse_data["spammy@example.com"] = "554 5.6.0 Content rejected"
+    mailer = SmtpMailer(settings_for(controller, pool=1))
+    mails = [composed(0, "gone@example.com"), composed(1, "big@example.com"), composed(2, "spammy@example.com"),
+             composed(3)]  # fmt: skip
+    try:
+        result = await mailer.send_many(mails)
+    finally:
+        await mailer.close()
+    gone, big, spammy = (result[m.delivery_id] for m in mails[:3])
+    assert isinstance(gone, MailDeliveryError)
+    assert (gone.permanent, gone.code, gone.recipient_refused) == (True, 550, True)
+    assert gone.reply == "5.1.1 <gone@example.com>: Recipient address rejected"
+    assert str(gone) == "SMTP 550 at RCPT TO: 5.1.1 <gone@example.com>: Recipient address rejected"
+    for error, code in ((big, 552), (spammy, 554)):
+        assert isinstance(error, MailDeliveryError)
+        assert (error.permanent, error.code, error.recipient_refused) == (True, code, False)
+    assert result[mails[3].delivery_id] is None  # the connection went on after the refusals
+    assert controller.connections == 1
 
 
 async def test_451_is_a_temporary_failure(server: tuple[CountingController, RecordingHandler]) -> None:
