@@ -70,4 +70,5 @@ def mail_context(
         return_path=(
             links.verp_address(options.signer, options.sender_address, delivery.id) if options.sender_address else None
         ),
+        template="instant_alert" if campaign.is_instant_alerts else "daily",
     )

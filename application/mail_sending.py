@@ -86,6 +86,13 @@ class RunSender:
                 return
             await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or they wait to retry
 
+    async def send_ready(self, campaign: Campaign, run: CampaignRun, stats: SendStats) -> None:
+        """Send what can be claimed now, and return without waiting: deliveries another sender holds stay
+        theirs, and deferred retries wait for a later pass (an event's instant alerts must not hold up
+        its worker for a backoff)."""
+        while claimed := await self._claim(run, None):
+            await self._send_batch(campaign, run, claimed, stats)
+
     async def _claim(self, run: CampaignRun, user_ids: Collection[uuid.UUID] | None) -> list[Delivery]:
         now = self._clock.now()
         async with self._uow as uow:
