@@ -28,45 +28,26 @@ import random
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import date, datetime
 
-from application import links
-from application.bounce_handling import BouncePolicy
+# SendOptions moved to mail_context with the context it shapes; importing it from here keeps working.
+from application.mail_context import SendOptions as SendOptions
+from application.mail_context import mail_context
 from application.ports import (
     Clock,
     MailComposer,
-    MailContext,
     MailDeliveryError,
     Mailer,
-    MailJob,
     OutgoingMail,
     UnitOfWork,
 )  # fmt: skip
 from application.send_journal import SendJournal
-from application.send_pacing import RetryPolicy, SendPacer, SendRates
+from application.send_pacing import SendPacer
 from domain.campaign import Campaign, CampaignRun
-from domain.delivery import Delivery, DeliveryStatus, FailureKind, SkipReason, message_id_for
+from domain.delivery import Delivery, DeliveryStatus, FailureKind, SkipReason
 from domain.job import Job
 from domain.suppression import BounceEvent, classify_refusal, normalize_address, status_code
 from domain.user import User
-
-
-@dataclass(frozen=True)
-class SendOptions:
-    base_url: str  # the site, for job pages and unsubscribe links
-    message_id_domain: str
-    signer: links.LinkSigner
-    sender_address: str | None = None  # set: each mail's envelope sender is its signed VERP address
-    batch_size: int = 200
-    claim_timeout: timedelta = timedelta(minutes=5)
-    poll_interval: float = 0.5
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    rates: SendRates = field(default_factory=SendRates)
-    # A delivery found in flight after its sender died: "resend" it (no gap; the relay may get it twice,
-    # with one Message-ID) or "hold" it as a retryable failure (never twice; `mail retry-failed` sends it).
-    in_doubt: Literal["resend", "hold"] = "resend"
-    bounces: BouncePolicy = field(default_factory=BouncePolicy)  # for recipients refused with a 5xx
 
 
 @dataclass
@@ -79,48 +60,6 @@ class SendStats:
     suppressed: int = 0  # addresses suppressed because the relay refused them for good at RCPT TO
     seconds: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
-
-
-def job_location(job: Job) -> str:
-    if job.nearest_station:
-        walk = f" 徒歩{job.walking_minutes}分" if job.walking_minutes is not None else ""
-        return f"{job.nearest_station}駅{walk}"
-    return f"{job.prefecture}{job.city}"
-
-
-def mail_context(
-    delivery: Delivery, user: User, jobs: dict[uuid.UUID, Job], campaign: Campaign, run_date: date,
-    now: datetime, options: SendOptions,
-) -> MailContext:  # fmt: skip
-    base = options.base_url.rstrip("/")
-    items = []
-    for match in sorted(delivery.matches, key=lambda m: m.match_rank):
-        job = jobs[match.job_id]
-        target = f"{base}/jobs/{job.id}"
-        items.append(MailJob(
-            title=job.title, company_name=job.company_name, hourly_wage=job.hourly_wage,
-            location=job_location(job), commute_minutes=match.commute_minutes, reasons=tuple(match.reasons),
-            url=links.click_url(base, options.signer, delivery.id, job.id, target), generated=job.generated,
-        ))  # fmt: skip
-    return MailContext(
-        delivery_id=delivery.id,
-        message_id=message_id_for(delivery.run_id, delivery.user_id, options.message_id_domain),
-        recipient_email=user.email,
-        recipient_name=user.full_name,
-        campaign_name=campaign.name,
-        run_date=run_date,
-        sent_at=now,
-        jobs=tuple(items),
-        unsubscribe_url=links.unsubscribe_url(base, options.signer, user.id, delivery.id),
-        preferences_url=links.preferences_url(base, options.signer, user.id, delivery.id),
-        subject_template=campaign.subject_for(delivery.variant_id),
-        html_template=campaign.html_template,
-        text_template=campaign.text_template,
-        extra={"open_pixel_url": links.open_pixel_url(base, options.signer, delivery.id)},
-        return_path=(
-            links.verp_address(options.signer, options.sender_address, delivery.id) if options.sender_address else None
-        ),
-    )
 
 
 class RunSender:
@@ -151,6 +90,13 @@ class RunSender:
             if not pending:
                 return
             await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or they wait to retry
+
+    async def send_ready(self, campaign: Campaign, run: CampaignRun, stats: SendStats) -> None:
+        """Send what can be claimed now, and return without waiting: deliveries another sender holds stay
+        theirs, and deferred retries wait for a later pass (an event's instant alerts must not hold up
+        its worker for a backoff)."""
+        while claimed := await self._claim(run, None):
+            await self._send_batch(campaign, run, claimed, stats)
 
     async def _claim(self, run: CampaignRun, user_ids: Collection[uuid.UUID] | None) -> list[Delivery]:
         now = self._clock.now()

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
 from domain.action import Action, ActionEvent
+from domain.alerts import JobAlert
 from domain.analytics import DeliveryCounts
 from domain.campaign import Campaign, CampaignRun
 from domain.company import Company
@@ -76,6 +77,11 @@ class CampaignRepository(Protocol):
     async def by_name(self, name: str) -> Campaign | None: ...
     async def list_all(self) -> list[Campaign]:
         """Every campaign, by name."""
+        ...
+
+    async def get_or_add(self, campaign: Campaign) -> Campaign:
+        """The campaign named `campaign.name`; `campaign` (without variants) is added first when there is
+        none. Safe when two processes race: both get the one stored."""
         ...
 
 
@@ -177,6 +183,21 @@ class SuppressionRepository(Protocol):
     async def get(self, email: str) -> Suppression | None: ...
     async def suppressed_among(self, emails: Collection[str]) -> set[str]:
         """Those of `emails` (normalized) that are suppressed."""
+        ...
+
+
+class JobAlertRepository(Protocol):
+    """Jobs mailed to users as instant alerts: one record per (user, job), ever."""
+
+    async def add_new(self, alerts: Sequence[JobAlert]) -> list[JobAlert]:
+        """Store the alerts whose (user, job) has none yet and return those; the others are left as they
+        are. Two processes racing on one (user, job): exactly one of them gets it."""
+        ...
+
+    async def alerted_among(
+        self, user_ids: Collection[uuid.UUID], job_ids: Collection[uuid.UUID]
+    ) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        """The (user, job) pairs of these users and jobs that were alerted."""
         ...
 
 
@@ -339,6 +360,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     suppressions: SuppressionRepository
     link_hits: LinkHitRepository
+    job_alerts: JobAlertRepository
     analytics: AnalyticsQueries
     shards: ShardRepository
     schedule: ScheduleRepository
@@ -384,6 +406,7 @@ class MailContext:
     text_template: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     return_path: str | None = None  # the envelope sender (VERP); None: the From address
+    template: str = "daily"  # the bundled templates used where the campaign has none: daily, instant_alert
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from domain.errors import InvalidInput
 from domain.text import normalize
 
 
@@ -92,11 +93,19 @@ def check_variant_shares(variants: Sequence["CampaignVariant"]) -> None:
         raise InvalidVariants("variants", f"variant shares must sum to {BUCKETS}, got {total}")
 
 
+class TemplateType(enum.StrEnum):
+    """What a campaign sends: the daily recommendation (run per JST date over the audience), or instant alerts
+    (the system campaign whose mails job events send, one run per JST day to hold them; never run)."""
+
+    DAILY_RECOMMENDATION = "daily_recommendation"
+    INSTANT_ALERT = "instant_alert"
+
+
 @dataclass(eq=False)
 class Campaign:
     id: uuid.UUID
     name: str
-    template_type: str = "daily_recommendation"
+    template_type: str = TemplateType.DAILY_RECOMMENDATION.value  # a TemplateType value
     subject_template: str | None = None  # None: the bundled template
     html_template: str | None = None
     text_template: str | None = None
@@ -115,6 +124,17 @@ class Campaign:
     @property
     def weights(self) -> ScoreWeights:
         return ScoreWeights(self.weight_basic, self.weight_seo, self.weight_personalized)
+
+    @property
+    def is_instant_alerts(self) -> bool:
+        return self.template_type == TemplateType.INSTANT_ALERT
+
+    def check_can_run(self) -> None:
+        """A run plans a mail for the whole audience: never for the instant-alert campaign, whose mails job
+        events send (`mail retry-failed` sends again what a run of it left failed or pending)."""
+        if self.is_instant_alerts:
+            raise InvalidInput("campaign", f"{self.name!r} holds the instant-alert mails, which job events send; "
+                               "it cannot be run")  # fmt: skip
 
     @property
     def live_variants(self) -> list[CampaignVariant]:

@@ -41,6 +41,8 @@ class Preferences:
     max_commute_minutes: int | None = None
     min_hourly_wage: int | None = None
     availability: dict[str, list[list[str]]] = field(default_factory=dict)  # {"mon": [["09:00","17:00"]]}
+    alert_threshold: float | None = None  # the total (0-100) a new job must reach to alert; None: the site's
+    instant_alerts: bool = False  # a fitting new job is also mailed at once (within the mail caps)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     created_at: datetime | None = None
     updated_at: datetime | None = None

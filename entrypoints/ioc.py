@@ -17,6 +17,7 @@ from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.sqlalchemy.mapping import start_mappers
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
+from application.instant_alerts import InstantAlertMail
 from application.job_cache import JobCache, JobCacheSettings
 from application.links import LinkSigner
 from application.mail_planning import PlanningExecutor, PlanOptions, ThreadPlanning
@@ -370,7 +371,7 @@ class UseCaseProvider(Provider):
     )
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
     runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules)
-    events = provide_all(RescoreChangedJobs, RecomputeUserMatches)
+    events = provide_all(RescoreChangedJobs, RecomputeUserMatches, InstantAlertMail)
 
 
 class ChannelsProvider(Provider):

@@ -1,5 +1,6 @@
 """In-memory twins of the entity repositories; they pass the same contract tests as the SQL ones."""
 
+import copy
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -125,3 +126,12 @@ class InMemoryCampaignRepository:
 
     async def list_all(self) -> list[Campaign]:
         return sorted(self._campaigns.select(lambda c: True, lambda c: c.id), key=lambda c: c.name)
+
+    async def get_or_add(self, campaign: Campaign) -> Campaign:
+        found = await self.by_name(campaign.name)
+        if found is not None:
+            return found
+        stored = copy.deepcopy(campaign)
+        stored.variants = []
+        self._campaigns.add(stored.id, stored)
+        return stored

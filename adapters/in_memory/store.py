@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from adapters.sqlalchemy.errors import StorageConflict
 from application.ports import ScoreRecord
 from domain.action import Action
+from domain.alerts import JobAlert
 from domain.campaign import Campaign, CampaignRun
 from domain.company import Company
 from domain.cron import ScheduledFire
@@ -112,6 +113,7 @@ class InMemoryStore:
     shards: dict[uuid.UUID, RunShard] = field(default_factory=dict)
     fires: dict[tuple[str, datetime], ScheduledFire] = field(default_factory=dict)
     link_hits: dict[uuid.UUID, LinkHit] = field(default_factory=dict)
+    job_alerts: dict[tuple[uuid.UUID, uuid.UUID], JobAlert] = field(default_factory=dict)  # by (user, job)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     holder: asyncio.Task[object] | None = None
 
@@ -138,6 +140,7 @@ class Transaction:
         self.shards = WorkingTable(store.shards)
         self.fires = dict(store.fires)  # values are never changed once recorded
         self.link_hits = WorkingTable(store.link_hits)
+        self.job_alerts = dict(store.job_alerts)  # values are frozen
 
     def commit(self) -> None:
         self._check_unique()
@@ -159,6 +162,7 @@ class Transaction:
         store.shards = self.shards.committed_copy()
         store.fires = dict(self.fires)
         store.link_hits = self.link_hits.committed_copy()
+        store.job_alerts = dict(self.job_alerts)
 
     def _tables(self) -> tuple[WorkingTable[Any], ...]:
         return (

@@ -6,6 +6,7 @@ from typing import Self
 
 from adapters.in_memory.analytics import InMemoryAnalytics
 from adapters.in_memory.delivery_repository import InMemoryDeliveryRepository
+from adapters.in_memory.job_alert_repository import InMemoryJobAlertRepository
 from adapters.in_memory.link_hit_repository import InMemoryLinkHitRepository
 from adapters.in_memory.repositories import (
     InMemoryActionRepository,
@@ -38,6 +39,7 @@ class InMemoryUnitOfWork:
     audit: InMemoryAuditRepository
     suppressions: InMemorySuppressionRepository
     link_hits: InMemoryLinkHitRepository
+    job_alerts: InMemoryJobAlertRepository
     analytics: InMemoryAnalytics
     shards: InMemoryShardRepository
     schedule: InMemoryScheduleRepository
@@ -80,6 +82,7 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditRepository(tx)
         self.suppressions = InMemorySuppressionRepository(tx)
         self.link_hits = InMemoryLinkHitRepository(tx)
+        self.job_alerts = InMemoryJobAlertRepository(tx)
         self.analytics = InMemoryAnalytics(tx)
         self.shards = InMemoryShardRepository(tx)
         self.schedule = InMemoryScheduleRepository(tx)

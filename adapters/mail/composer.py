@@ -25,9 +25,9 @@ from domain.errors import InvalidInput
 from domain.mail_address import envelope_address
 
 BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
-SUBJECT_TEMPLATE = "daily_subject.txt.j2"
-HTML_TEMPLATE = "daily.html.j2"
-TEXT_TEMPLATE = "daily.txt.j2"
+# The bundled sets, by MailContext.template: the daily mail, and the short instant-alert mail. A set is
+# `<set>_subject.txt.j2`, `<set>.html.j2` and `<set>.txt.j2`.
+TEMPLATE_SETS = ("daily", "instant_alert")
 
 _SAMPLE_JOB = MailJob("ホールスタッフ", "株式会社サンプル", 1300, "渋谷駅 徒歩5分", 12, ("自宅から約12分",),
                       "https://example.jp/jobs/1", False)  # fmt: skip
@@ -49,6 +49,15 @@ def clean_subject(text: str) -> str:
     return _SUBJECT_CONTROLS.sub("", _SUBJECT_BLANKS.sub(" ", text)).strip()
 
 
+def _bundled_names() -> dict[tuple[str, Kind], str]:
+    names: dict[tuple[str, Kind], str] = {}
+    for template_set in TEMPLATE_SETS:
+        names[(template_set, "subject")] = f"{template_set}_subject.txt.j2"
+        names[(template_set, "html")] = f"{template_set}.html.j2"
+        names[(template_set, "text")] = f"{template_set}.txt.j2"
+    return names
+
+
 def _yen(amount: int) -> str:
     return f"{amount:,}"
 
@@ -65,7 +74,8 @@ class JinjaMailComposer:
     `has_generated`, `unsubscribe_url`, `preferences_url`, `campaign_name`, `run_date`, `sent_at`,
     `extra` (dict; the bundled HTML adds a tracking pixel when `extra["open_pixel_url"]` is set),
     and the filters `yen` (1,200) and `web_url` (drops non-http(s) URLs).
-    A campaign's own template source (MailContext.*_template) replaces the bundled one; each distinct
+    The bundled templates are the set MailContext.template names (daily, instant_alert); a campaign's own
+    template source (MailContext.*_template) replaces the bundled one; each distinct
     source is compiled once. Template and header errors surface as `InvalidInput` naming the field.
     """
 
@@ -104,10 +114,8 @@ class JinjaMailComposer:
             "text": sandbox.overlay(autoescape=False),
         }
         try:
-            self._bundled: dict[Kind, Template] = {
-                "subject": env.get_template(SUBJECT_TEMPLATE),
-                "html": env.get_template(HTML_TEMPLATE),
-                "text": env.get_template(TEXT_TEMPLATE),
+            self._bundled: dict[tuple[str, Kind], Template] = {
+                key: env.get_template(name) for key, name in _bundled_names().items()
             }
         except TemplateError as exc:
             raise InvalidInput("template_dir", f"cannot load mail templates: {exc}") from exc
@@ -119,9 +127,12 @@ class JinjaMailComposer:
         self._builder = MimeMessageBuilder(sender_address, sender_name)
         self._sign = sign  # DKIM (adapters.mail.dkim_signer), when a key is configured
 
-    def _template(self, kind: Kind, source: str | None) -> Template:
+    def _template(self, kind: Kind, source: str | None, template_set: str = "daily") -> Template:
         if source is None:
-            return self._bundled[kind]
+            bundled = self._bundled.get((template_set, kind))
+            if bundled is None:
+                raise InvalidInput("template", f"no bundled mail templates named {template_set!r}")
+            return bundled
         key = (kind, source)
         template = self._overrides.get(key)
         if template is None:
@@ -141,18 +152,18 @@ class JinjaMailComposer:
         attribute the sandbox refuses is reported now rather than failing every mail of a run."""
         self._render("subject", source, self._variables(_SAMPLE))
 
-    def _render(self, kind: Kind, source: str | None, variables: dict[str, Any]) -> str:
-        template = self._template(kind, source)
+    def _render(self, kind: Kind, source: str | None, variables: dict[str, Any], template_set: str = "daily") -> str:
+        template = self._template(kind, source, template_set)
         try:
             return template.render(variables)
         except TemplateError as exc:
             raise InvalidInput(_FIELDS[kind], f"template does not render: {exc}") from exc
 
     def render(self, context: MailContext) -> RenderedMail:
-        variables = self._variables(context)
-        subject = clean_subject(self._render("subject", context.subject_template, variables))
-        html = self._render("html", context.html_template, variables)
-        text = self._render("text", context.text_template, variables)
+        variables, bundled = self._variables(context), context.template
+        subject = clean_subject(self._render("subject", context.subject_template, variables, bundled))
+        html = self._render("html", context.html_template, variables, bundled)
+        text = self._render("text", context.text_template, variables, bundled)
         return RenderedMail(subject, text, html)
 
     @staticmethod

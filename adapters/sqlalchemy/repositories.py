@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from adapters.sqlalchemy import tables as t
-from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name
+from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name, insert_ignoring_conflicts
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
 from domain.company import Company
@@ -205,3 +205,12 @@ class SqlAlchemyCampaignRepository:
 
     async def list_all(self) -> list[Campaign]:
         return list(await self._session.scalars(select(Campaign).order_by(t.email_campaigns.c.name)))
+
+    async def get_or_add(self, campaign: Campaign) -> Campaign:
+        await self._session.flush()
+        # ON CONFLICT DO NOTHING then SELECT, like a run's creation: a racing process either inserts first
+        # (we wait for its commit on the unique name, then read its row) or finds ours.
+        table = t.email_campaigns
+        values = {column.name: getattr(campaign, column.name) for column in table.columns}
+        await self._session.execute(insert_ignoring_conflicts(await dialect_name(self._session), table), values)
+        return (await self._session.scalars(select(Campaign).where(table.c.name == campaign.name))).one()

@@ -106,6 +106,9 @@ user_preferences = Table(
     Column("min_hourly_wage", Integer),
     Column("availability", Json, nullable=False),
     *_timestamps(),
+    # 0010: the user's own alert settings (NULL threshold: the site's MAILSCORE_ALERT_THRESHOLD).
+    Column("alert_threshold", Float),
+    Column("instant_alerts", Boolean, nullable=False, server_default=false()),
 )
 
 jobs = Table(
@@ -390,6 +393,21 @@ schedule_fires = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("run_date", String(10)),
     PrimaryKeyConstraint("schedule_id", "fire_at"),
+)
+
+# Jobs mailed to users as instant alerts (0010): the primary key (user, job) is what keeps a job from being
+# alerted twice by mail, whichever event or redelivery finds it again. The mail itself is a delivery of the
+# instant-alerts campaign (email_logs); delivery_id has no foreign key because the key is claimed first, in
+# the same transaction, before the delivery row is written.
+job_alerts = Table(
+    "job_alerts",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("job_id", Uuid, nullable=False),
+    Column("delivery_id", Uuid, nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("alerted_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "job_id"),
 )
 
 # Every fetch of a mail's open pixel or click links; scanner_reason set: a link scanner's, not an open or

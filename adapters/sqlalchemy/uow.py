@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.sqlalchemy.analytics import SqlAlchemyAnalytics
 from adapters.sqlalchemy.delivery_repository import SqlAlchemyDeliveryRepository
 from adapters.sqlalchemy.errors import StorageConflict, StorageError
+from adapters.sqlalchemy.job_alert_repository import SqlAlchemyJobAlertRepository
 from adapters.sqlalchemy.link_hit_repository import SqlAlchemyLinkHitRepository
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyActionRepository,
@@ -40,6 +41,7 @@ class SqlAlchemyUnitOfWork:
     audit: SqlAlchemyAuditRepository
     suppressions: SqlAlchemySuppressionRepository
     link_hits: SqlAlchemyLinkHitRepository
+    job_alerts: SqlAlchemyJobAlertRepository
     analytics: SqlAlchemyAnalytics
     shards: SqlAlchemyShardRepository
     schedule: SqlAlchemyScheduleRepository
@@ -71,6 +73,7 @@ class SqlAlchemyUnitOfWork:
         self.audit = SqlAlchemyAuditRepository(session)
         self.suppressions = SqlAlchemySuppressionRepository(session)
         self.link_hits = SqlAlchemyLinkHitRepository(session)
+        self.job_alerts = SqlAlchemyJobAlertRepository(session)
         self.analytics = SqlAlchemyAnalytics(session)
         self.shards = SqlAlchemyShardRepository(session)
         self.schedule = SqlAlchemyScheduleRepository(session)

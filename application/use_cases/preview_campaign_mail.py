@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from application import links
+from application.mail_context import SendOptions, mail_context
 from application.mail_planning import mailed_recently, plan_delivery, rank_request
-from application.mail_sending import SendOptions, mail_context
 from application.matching import IndustryNamer, load_matching_state
 from application.ports import Clock, MailComposer, ReferenceData, RenderedMail, UnitOfWork
 from application.use_cases.run_daily_mail import scoring_moment_for

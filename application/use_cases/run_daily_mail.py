@@ -110,6 +110,7 @@ class RunDailyMail:
             campaign = await uow.campaigns.by_name(command.campaign_name)
             if campaign is None:
                 raise NotFound("campaign", command.campaign_name)
+            campaign.check_can_run()
             run = await uow.deliveries.get_or_create_run(campaign.id, run_date, now)
             await uow.commit()
         summary = RunSummary(campaign.name, run_date)
@@ -138,7 +139,13 @@ class RunDailyMail:
         summary.loading_seconds = time.perf_counter() - started
         namer = IndustryNamer(self._reference)
         planner = ChunkPlanner(
-            state, run, rank_request(campaign), mailed, namer, scoring_moment, self._planning.encode_factors,
+            state,
+            run,
+            rank_request(campaign),
+            mailed,
+            namer,
+            scoring_moment,
+            self._planning.encode_factors,
             variants,
         )
         stats = summary.plan

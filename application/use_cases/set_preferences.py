@@ -1,20 +1,34 @@
-"""Replace a user's wishes: job types, industries, longest commute, lowest wage, weekly availability.
+"""Replace a user's wishes: job types, industries, longest commute, lowest wage, weekly availability; and
+set their alert settings.
 
 Rules: job types are trimmed, de-duplicated, at most 30, each at most 50 characters; industries must be
 JSIC rev. 14 codes in the bundled data; commute 5-240 minutes; wage 0-100,000 JPY; availability maps
 mon..sun to [start, end] pairs in HH:MM (24:00 allowed as an end). An empty value means "no wish stated".
+The alert settings stay as they are unless given (KEEP): the alert threshold is a total score from 0 to 100
+(None: the site's threshold), and instant alerts (a fitting new job also mailed at once) are on or off.
 """
 
+import enum
 import uuid
 from dataclasses import dataclass, field
 
 from application.ports import Clock, MatchInvalidation, ReferenceData, TaskQueue, UnitOfWork
+from domain.alerts import check_alert_threshold
 from domain.errors import InvalidInput, NotFound
 from domain.schedule import WEEKDAYS, parse_hhmm
 from domain.user import Preferences, User
 
 MAX_JOB_TYPES = 30
 MAX_JOB_TYPE_LENGTH = 50
+
+
+class Keep(enum.Enum):
+    """A setting left as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,8 @@ class SetPreferencesCommand:
     max_commute_minutes: int | None = None
     min_hourly_wage: int | None = None
     availability: dict[str, list[list[str]]] = field(default_factory=dict)
+    alert_threshold: float | Keep | None = KEEP
+    instant_alerts: bool | Keep = KEEP
 
 
 def _availability(raw: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
@@ -64,8 +80,15 @@ class SetPreferences:
             raise InvalidInput("max_commute_minutes", "must be between 5 and 240")
         if wage is not None and not 0 <= wage <= 100_000:
             raise InvalidInput("min_hourly_wage", "must be between 0 and 100000")
-        return {"job_types": job_types, "industries": industries, "max_commute_minutes": commute,
-                "min_hourly_wage": wage, "availability": _availability(command.availability)}  # fmt: skip
+        fields: dict[str, object] = {
+            "job_types": job_types, "industries": industries, "max_commute_minutes": commute,
+            "min_hourly_wage": wage, "availability": _availability(command.availability),
+        }  # fmt: skip
+        if (threshold := command.alert_threshold) is not KEEP:
+            fields["alert_threshold"] = None if threshold is None else check_alert_threshold(threshold)
+        if command.instant_alerts is not KEEP:
+            fields["instant_alerts"] = command.instant_alerts
+        return fields
 
     async def __call__(self, command: SetPreferencesCommand) -> User:
         fields = self._validated(command)

@@ -57,6 +57,7 @@ class OpenCampaignRun:
             campaign = await uow.campaigns.get(command.campaign_id)
             if campaign is None:
                 raise NotFound("campaign", command.campaign_id)
+            campaign.check_can_run()
             run = await uow.deliveries.get_or_create_run(campaign.id, jst_date(now), now)
             await uow.commit()
         return RunOpened(campaign, run)

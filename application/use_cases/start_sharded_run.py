@@ -51,6 +51,7 @@ class StartShardedRun:
             campaign = await uow.campaigns.by_name(command.campaign_name)
             if campaign is None:
                 raise NotFound("campaign", command.campaign_name)
+            campaign.check_can_run()
             run = await uow.deliveries.get_or_create_run(campaign.id, run_date, now)
             await uow.commit()
         async with self._uow as uow:

@@ -70,12 +70,25 @@ Availability = dict[str, list[Annotated[list[Annotated[str, msgspec.Meta(max_len
     min_length=2, max_length=2)]]]  # fmt: skip
 
 
+AlertThreshold = Annotated[float, msgspec.Meta(
+    description="the total (0-100) a new job must reach to alert you; null: the site's; left out: kept")]  # fmt: skip
+InstantAlerts = Annotated[bool, msgspec.Meta(
+    description="also mail a fitting new job at once (at most one such mail a day); left out: kept")]  # fmt: skip
+
+
 class PreferencesBody(Schema):
+    """The wishes are replaced as a whole; the alert settings are left as they are when left out.
+    `alertThreshold`: the total score (0-100) a new job must reach to alert the user; null: the site's.
+    `instantAlerts`: a fitting new job is also mailed at once (at most one such mail a day)."""
+
     job_types: Annotated[list[Annotated[str, msgspec.Meta(max_length=50)]], msgspec.Meta(max_length=30)] = []
     industries: Annotated[list[Annotated[str, msgspec.Meta(max_length=10)]], msgspec.Meta(max_length=100)] = []
     max_commute_minutes: Annotated[int, msgspec.Meta(ge=5, le=240)] | None = None
     min_hourly_wage: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
     availability: Availability = {}
+    # The range is checked by the use-case (a 422 naming the field, like the other rules), not here.
+    alert_threshold: AlertThreshold | msgspec.UnsetType | None = msgspec.UNSET
+    instant_alerts: InstantAlerts | msgspec.UnsetType = msgspec.UNSET
 
 
 class ProfileOut(Schema):

@@ -39,8 +39,13 @@ def register_tasks(broker: AsyncBroker) -> None:
     @inject(patch_module=True)
     async def jobs_changed(job_ids: list[str], event_id: str, use_case: FromDishka[RescoreChangedJobs]) -> None:
         done = await use_case(JobsChangedCommand([uuid.UUID(j) for j in job_ids], event_id))
-        logger.info("%d changed jobs (%d open): they fit %d users, %d alerted", len(job_ids), done.open_jobs,
-                    done.eligible_users, len(done.alerted))  # fmt: skip
+        mails = done.mails
+        logger.info(
+            "%d changed jobs (%d open): they fit %d users, %d alerted; instant-alert mails: %d new, %d sent, %d "
+            "failed, skipped %s%s", len(job_ids), done.open_jobs, done.eligible_users, len(done.alerted),
+            len(mails.planned), mails.send.sent, mails.send.failed, mails.plan.skipped or "none",
+            f"; {mails.relay_down}" if mails.relay_down else "",
+        )  # fmt: skip
 
     @broker.task(task_name=USER_CHANGED)
     @inject(patch_module=True)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
@@ -104,7 +105,7 @@ def test_a_job_posted_through_one_api_reaches_a_socket_on_another(cluster: Clust
         assert (
             httpx.put(f"{first}/api/v1/me/address", json={"postalCode": "1600022"}, headers=seeker).status_code == 200
         )
-        prefs = {"jobTypes": ["カフェ"], "maxCommuteMinutes": 60, "minHourlyWage": 1100}
+        prefs = {"jobTypes": ["カフェ"], "maxCommuteMinutes": 60, "minHourlyWage": 1100, "instantAlerts": True}
         assert httpx.put(f"{first}/api/v1/me/preferences", json=prefs, headers=seeker).status_code == 200
         seen: list[dict[str, object]] = []
         next_event(socket, "matches_updated", seen)
@@ -115,6 +116,13 @@ def test_a_job_posted_through_one_api_reaches_a_socket_on_another(cluster: Clust
         imported = next_event(socket, "job_alert", seen)
     assert alert["jobs"][0]["jobId"] == posted.json()["id"]  # type: ignore[index]
     assert imported["jobs"][0]["title"] == "渋谷駅前カフェスタッフ"  # type: ignore[index]
+    # The seeker asked for instant alerts: the worker mailed the posted job, and only it (one a day).
+    outbox, deadline = cluster.tmp / "outbox", time.monotonic() + 30
+    while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (mail,) = outbox.glob("*.eml")
+    subject = message_from_bytes(mail.read_bytes(), policy=policy.default)["Subject"]
+    assert subject.startswith("【新着求人のお知らせ】新宿駅前カフェ")
     # Reconnecting with the id of an event it has: only what came after it is replayed.
     with connect(f"{ws}?token={token}&after={alert['id']}") as again:
         replayed = json.loads(again.recv(timeout=10))

@@ -242,3 +242,24 @@ def test_a_subject_template_is_checked_against_a_sample_recipient(composer: Jinj
     for bad in ("{{ job_cont }}件", "{% if %}", "{{ jobs[0].salary }}"):
         with pytest.raises(InvalidInput, match="subject_template"):
             composer.check_subject_template(bad)
+
+
+def test_the_instant_alert_mail_is_short_and_keeps_the_daily_mails_links(composer: JinjaMailComposer) -> None:
+    alert = context(job(), job(title="書店スタッフ", hourly_wage=1250), template="instant_alert",
+                    extra={"open_pixel_url": "https://mail.example.jp/t/o/tok"})  # fmt: skip
+    message, html, text = parts(composer.compose(alert).data)
+    assert message["Subject"] == "【新着求人のお知らせ】カフェスタッフ（ホール）（時給1,300円）ほか1件"
+    assert message["List-Unsubscribe"] == "<https://mail.example.jp/u/unsub-token>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "新着求人が掲載されました" in text
+    assert "おすすめの求人を" not in text  # not the daily mail's wording
+    for part in (text, html):
+        assert "https://mail.example.jp/t/c/token1" in part
+        assert "https://mail.example.jp/p/pref-token" in part
+    assert "・自宅から約15分" in text
+    assert '<li style="margin:0;">自宅から約15分</li>' in html
+    assert '<img src="https://mail.example.jp/t/o/tok"' in html
+    assert composer.compose(context(template="instant_alert", subject_template="{{ job_count }}件")).subject == "1件"
+    with pytest.raises(InvalidInput) as error:
+        composer.compose(context(template="weekly_digest"))
+    assert error.value.field == "template"

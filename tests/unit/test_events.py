@@ -2,21 +2,27 @@
 what is stored, whose cached matches are invalidated."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryUnitOfWork
+from adapters.mail.composer import JinjaMailComposer
+from adapters.mail.outbox import OutboxMailer
+from application.instant_alerts import InstantAlertMail
+from application.ports import Mailer
 from application.use_cases.recompute_user_matches import RecomputeUserMatches, UserChangedCommand
 from application.use_cases.rescore_changed_jobs import AlertOptions, JobsChangedCommand, RescoreChangedJobs
 from domain.errors import NotFound
+from domain.frequency import FrequencyCap
 from domain.jst import at_jst, end_of_day_jst
 from tests.fakes import RecordingNotifier
-from tests.unit.test_run_daily_mail import REFERENCE, RUN_DATE, Cast, World, make_job
+from tests.unit.test_run_daily_mail import OPTIONS, REFERENCE, RUN_DATE, Cast, World, make_job
 
 NOW = at_jst(RUN_DATE, 10)
+NO_CAP = FrequencyCap()
 
 
 @pytest.fixture
@@ -37,10 +43,15 @@ class RecordingInvalidation:
         raise AssertionError("an event re-invalidates nobody's matches wholesale")
 
 
-def rescorer(w: World, threshold: float = 50.0) -> tuple[RescoreChangedJobs, RecordingNotifier]:
-    notifier = RecordingNotifier()
-    return RescoreChangedJobs(InMemoryUnitOfWork(w.store), REFERENCE, FixedClock(NOW), notifier,
-                              AlertOptions(threshold)), notifier  # fmt: skip
+def rescorer(
+    w: World, threshold: float = 50.0, now: datetime = NOW, cap: FrequencyCap = NO_CAP,
+    mailer: Mailer | None = None,
+) -> tuple[RescoreChangedJobs, RecordingNotifier]:  # fmt: skip
+    """The event's use-case as the worker builds it: one unit of work shared with its instant-alert mail."""
+    notifier, uow, clock = RecordingNotifier(), InMemoryUnitOfWork(w.store), FixedClock(now)
+    composer = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
+    mail = InstantAlertMail(uow, composer, mailer or OutboxMailer(w.outbox), clock, OPTIONS, cap)
+    return RescoreChangedJobs(uow, REFERENCE, clock, notifier, AlertOptions(threshold), mail), notifier
 
 
 def recomputer(w: World) -> tuple[RecomputeUserMatches, RecordingNotifier, RecordingInvalidation]:

@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, patch, put
 from litestar.di import NamedDependency
@@ -10,7 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from application.use_cases.list_matches import ListMatches, MatchesQuery
 from application.use_cases.recommend_jobs import MAX_LIMIT
 from application.use_cases.set_home_address import SetHomeAddress, SetHomeAddressCommand
-from application.use_cases.set_preferences import SetPreferences, SetPreferencesCommand
+from application.use_cases.set_preferences import KEEP, SetPreferences, SetPreferencesCommand
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.update_profile import UpdateProfile, UpdateProfileCommand
 from domain.user import User
@@ -52,6 +53,8 @@ def profile_out(user: User) -> ProfileOut:
             max_commute_minutes=p.max_commute_minutes,
             min_hourly_wage=p.min_hourly_wage,
             availability={k: [list(s) for s in v] for k, v in p.availability.items()},
+            alert_threshold=p.alert_threshold,
+            instant_alerts=p.instant_alerts,
         )
     )
     return ProfileOut(
@@ -98,7 +101,7 @@ class ProfileController(Controller):
 
     @put(
         "/preferences",
-        summary="Replace job types, industries, commute, wage and availability wishes",
+        summary="Replace job types, industries, commute, wage and availability wishes; set alert settings",
         responses=problems(*AUTHENTICATED, 422),
         **needs("update:own_profile"),
     )
@@ -112,6 +115,8 @@ class ProfileController(Controller):
             data.max_commute_minutes,
             data.min_hourly_wage,
             {k: [list(s) for s in v] for k, v in data.availability.items()},
+            KEEP if data.alert_threshold is msgspec.UNSET else data.alert_threshold,
+            KEEP if data.instant_alerts is msgspec.UNSET else data.instant_alerts,
         )
         return profile_out(await use_case(command))
 
