@@ -175,8 +175,9 @@ async def run_mail(settings: Settings) -> dict[str, object]:
     }
 
 
-def settings_for(database: str, outbox: Path) -> Settings:
-    return Settings(database_url=database, outbox_dir=outbox, secret_key="bench-only-not-a-secret")
+def settings_for(database: str, outbox: Path, planning_processes: int = 0) -> Settings:
+    return Settings(database_url=database, outbox_dir=outbox, secret_key="bench-only-not-a-secret",
+                    planning_processes=planning_processes)  # fmt: skip
 
 
 def main() -> int:
@@ -186,12 +187,14 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--database", help="SQLAlchemy async URL; default: SQLite in a temporary directory")
     p.add_argument("--keep", type=Path, help="use this directory instead of a temporary one, and keep it")
+    p.add_argument("--planning-processes", type=int, default=Settings().planning_processes,
+                   help="forked planning processes, as MAILSCORE_PLANNING_PROCESSES (default: the product's)")
     p.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)  # child process
     p.add_argument("--outbox", type=Path, help=argparse.SUPPRESS)
     a = p.parse_args()
 
     if a.run_only:
-        result = asyncio.run(run_mail(settings_for(a.database, a.outbox)))
+        result = asyncio.run(run_mail(settings_for(a.database, a.outbox, a.planning_processes)))
         print(json.dumps(result))
         return 0
 
@@ -202,7 +205,8 @@ def main() -> int:
     shutil.rmtree(outbox, ignore_errors=True)
     outbox.mkdir()
     try:
-        print(f"{a.users:,} users x {a.jobs:,} jobs, seed {a.seed}, database {database.split('@')[-1]}", flush=True)
+        print(f"{a.users:,} users x {a.jobs:,} jobs, seed {a.seed}, database {database.split('@')[-1]}, "
+              f"planning processes {a.planning_processes}", flush=True)  # fmt: skip
         timings = asyncio.run(build_and_store(a, settings_for(database, outbox)))
         gc.collect()
         parent_rss = rss_mib()
@@ -210,7 +214,8 @@ def main() -> int:
               f"schema {timings['schema']:.2f} s; store: {timings['store']:.2f} s; "
               f"builder peak RSS {parent_rss:.0f} MiB", flush=True)  # fmt: skip
         child = subprocess.run(
-            [sys.executable, __file__, "--run-only", "--database", database, "--outbox", str(outbox)],
+            [sys.executable, __file__, "--run-only", "--database", database, "--outbox", str(outbox),
+             "--planning-processes", str(a.planning_processes)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if child.returncode:
