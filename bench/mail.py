@@ -46,7 +46,7 @@ from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.mapping import start_mappers
 from application.demo_data import DemoData, build_demo_data, store_demo_data
 from application.links import LinkSigner
-from application.mail_sending import RunSender, SendOptions, SendStats, mail_context
+from application.mail_sending import MailContexts, RunSender, SendOptions, SendStats
 from application.ports import OutgoingMail
 from application.send_pacing import SendPacer, SendRates
 from domain.campaign import Campaign, CampaignRun
@@ -171,12 +171,14 @@ async def product(port: int, world: World, pool: int) -> tuple[float, float, lis
     mailer = SmtpMailer(SmtpSettings.from_url(f"smtp://127.0.0.1:{port}?pool={pool}&timeout=30"))
     pacer = SendPacer(OPTIONS.rates)
     built: list[OutgoingMail] = []
-    pending = iter(deliveries)
+    # as RunSender does: one MailContexts per claimed batch (a job's card is read once per batch)
+    pending = ((d, batch) for start in range(0, len(deliveries), OPTIONS.batch_size)
+               for batch in [MailContexts(world.jobs, world.campaign, world.run.run_date, now, OPTIONS)]
+               for d in deliveries[start : start + OPTIONS.batch_size])  # fmt: skip
 
     async def worker() -> None:
-        for d in pending:
-            context = mail_context(d, world.users[d.user_id], world.jobs, world.campaign, world.run.run_date,
-                                   now, OPTIONS)  # fmt: skip
+        for d, contexts in pending:
+            context = contexts(d, world.users[d.user_id])
             mail = composer.compose(context)
             if (wait := pacer.reserve(mail.recipient)) > 0:
                 await asyncio.sleep(wait)
