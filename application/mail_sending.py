@@ -30,9 +30,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from application.mail_context import MailContexts
+
 # SendOptions moved to mail_context with the context it shapes; importing it from here keeps working.
 from application.mail_context import SendOptions as SendOptions
-from application.mail_context import mail_context
 from application.ports import (
     Clock,
     MailComposer,
@@ -180,9 +181,10 @@ class RunSender:
     ) -> tuple[list[tuple[Delivery, OutgoingMail]], list[Delivery]]:  # fmt: skip
         ready: list[tuple[Delivery, OutgoingMail]] = []
         failed: list[Delivery] = []
+        contexts = MailContexts(jobs, campaign, run_date, now, self._options)
         for d, user in to_send:
             try:
-                context = mail_context(d, user, jobs, campaign, run_date, now, self._options)
+                context = contexts(d, user)
                 ready.append((d, self._composer.compose(context)))
             except Exception as exc:  # a bad address or template fails this mail, not the run
                 d.mark_failed("cannot compose", FailureKind.PERMANENT, detail=_clip(str(exc)))

@@ -1,6 +1,7 @@
 """Sending throughput: the product's send path against bare aiosmtplib, to the same local SMTP sink.
 
-    .venv/bin/python bench/mail.py [--mails 2000] [--pool 4] [--seed 7] [--rounds 2]
+    .venv/bin/python bench/mail.py [--mails 2000] [--pool 4] [--seed 7] [--rounds 2] [--sqlite]
+        [--sink raw|aiosmtpd] [--dkim tests/fixtures/dkim/test-only-rsa2048.pem]
 
 The sink runs in a child process, so this process's CPU time is the client's alone. By default it is a
 minimal asyncio SMTP server (250 to every command, a C-level search for the final dot): fast enough that the
@@ -10,8 +11,9 @@ In this process, on the same number of connections:
 
 (a) product: N planned deliveries (demo users, ten demo jobs each with reasons), each rendered, built and
     sent the way `RunSender` does, by `pool` workers: the mail's context with its signed click, open and
-    unsubscribe links (`mail_context`), subject, HTML and text (Jinja2) and the MIME bytes
-    (`JinjaMailComposer`), a pacing slot (`SendPacer`), `SmtpMailer.send` over its connection pool.
+    unsubscribe links (`MailContexts`, one per `batch_size` deliveries as RunSender claims them), subject,
+    HTML and text (Jinja2) and the MIME bytes (`JinjaMailComposer`; DKIM-signed with `--dkim`), a pacing
+    slot (`SendPacer`), `SmtpMailer.send` over its connection pool.
     Database bookkeeping is left out of the ratio; `--sqlite` also times the whole `RunSender` with its
     claims, in-flight marks and outcomes in a SQLite file, for information;
 (b) reference: the same N messages, built beforehand (not timed), sent with bare `aiosmtplib.SMTP.sendmail`
@@ -46,7 +48,7 @@ from adapters.reference_data.loader import BundledReferenceData
 from adapters.sqlalchemy.mapping import start_mappers
 from application.demo_data import DemoData, build_demo_data, store_demo_data
 from application.links import LinkSigner
-from application.mail_sending import RunSender, SendOptions, SendStats, mail_context
+from application.mail_sending import MailContexts, RunSender, SendOptions, SendStats
 from application.ports import OutgoingMail
 from application.send_pacing import SendPacer, SendRates
 from domain.campaign import Campaign, CampaignRun
@@ -161,22 +163,35 @@ OPTIONS = SendOptions("https://mailscore.example.jp", "mailscore.example.jp", Li
                       rates=SendRates(domains={}))  # fmt: skip
 
 
-async def product(port: int, world: World, pool: int) -> tuple[float, float, list[OutgoingMail]]:
+def composer_for(args: argparse.Namespace) -> JinjaMailComposer:
+    """The product's composer; with `--dkim KEY`, signing each mail as a configured key does."""
+    if args.dkim is None:
+        return JinjaMailComposer(SENDER, "Mail Score")
+    from adapters.mail.dkim_signer import DkimSigner
+
+    signer = DkimSigner.from_file(args.dkim, "bench", SENDER.rpartition("@")[2])
+    return JinjaMailComposer(SENDER, "Mail Score", sign=signer.sign)
+
+
+async def product(
+    port: int, world: World, pool: int, composer: JinjaMailComposer
+) -> tuple[float, float, list[OutgoingMail]]:
     """Render, build and send each delivery as the sender does, on `pool` connections: the mail's context
     (signed click, open and unsubscribe links), Jinja2 subject/HTML/text, the MIME bytes, a pacing slot,
     `SmtpMailer.send`. Returns wall seconds, CPU seconds and the messages it built."""
     now = datetime.now(UTC)
     deliveries = [plan.as_delivery(now) for plan in world.planned]  # what a claim hands the sender
-    composer = JinjaMailComposer(SENDER, "Mail Score")
     mailer = SmtpMailer(SmtpSettings.from_url(f"smtp://127.0.0.1:{port}?pool={pool}&timeout=30"))
     pacer = SendPacer(OPTIONS.rates)
     built: list[OutgoingMail] = []
-    pending = iter(deliveries)
+    # as RunSender does: one MailContexts per claimed batch (a job's card is read once per batch)
+    pending = ((d, batch) for start in range(0, len(deliveries), OPTIONS.batch_size)
+               for batch in [MailContexts(world.jobs, world.campaign, world.run.run_date, now, OPTIONS)]
+               for d in deliveries[start : start + OPTIONS.batch_size])  # fmt: skip
 
     async def worker() -> None:
-        for d in pending:
-            context = mail_context(d, world.users[d.user_id], world.jobs, world.campaign, world.run.run_date,
-                                   now, OPTIONS)  # fmt: skip
+        for d, contexts in pending:
+            context = contexts(d, world.users[d.user_id])
             mail = composer.compose(context)
             if (wait := pacer.reserve(mail.recipient)) > 0:
                 await asyncio.sleep(wait)
@@ -191,7 +206,9 @@ async def product(port: int, world: World, pool: int) -> tuple[float, float, lis
     return wall, cpu, built
 
 
-async def with_sqlite(port: int, mails: int, seed: int, pool: int, directory: Path) -> tuple[float, float]:
+async def with_sqlite(
+    port: int, mails: int, seed: int, pool: int, directory: Path, composer: JinjaMailComposer
+) -> tuple[float, float]:
     """The whole `RunSender`, its bookkeeping in a SQLite file (claim, re-check, in-flight mark, outcome
     per mail): for information, not in the ratio."""
     from adapters.sqlalchemy.engine import create_engine, create_session_factory
@@ -213,7 +230,7 @@ async def with_sqlite(port: int, mails: int, seed: int, pool: int, directory: Pa
         await uow.deliveries.add_planned([dataclasses.replace(p, run_id=run.id) for p in world.planned])
         await uow.commit()
     mailer = SmtpMailer(SmtpSettings.from_url(f"smtp://127.0.0.1:{port}?pool={pool}&timeout=30"))
-    sender = RunSender(uow, JinjaMailComposer(SENDER, "Mail Score"), mailer, FixedClock(now), OPTIONS)
+    sender = RunSender(uow, composer, mailer, FixedClock(now), OPTIONS)
     stats = SendStats()
     wall, cpu = time.perf_counter(), time.process_time()
     await sender.send_all(data.campaign, run, stats)
@@ -254,26 +271,28 @@ async def main(args: argparse.Namespace) -> None:
     n = args.mails
     try:
         now = datetime.now(UTC)
-        _, _, warm = await product(port, build_world(200, args.seed + 1, now), args.pool)  # warm-up
+        composer = composer_for(args)
+        _, _, warm = await product(port, build_world(200, args.seed + 1, now), args.pool, composer)  # warm-up
         await reference(port, warm, args.pool)
         world = build_world(n, args.seed, now)
         best_p = best_r = (float("inf"), float("inf"))
         for round_ in range(args.rounds):
-            p_wall, p_cpu, built = await product(port, world, args.pool)
+            p_wall, p_cpu, built = await product(port, world, args.pool, composer)
             r_wall, r_cpu = await reference(port, built, args.pool)
             print(f"round {round_ + 1}: product {n / p_wall:,.0f} mails/s {p_cpu / n * 1e3:.3f} CPU ms/mail; "
                   f"reference {n / r_wall:,.0f} mails/s {r_cpu / n * 1e3:.3f} CPU ms/mail")  # fmt: skip
             best_p, best_r = min(best_p, (p_wall, p_cpu)), min(best_r, (r_wall, r_cpu))
         if args.sqlite:
             with tempfile.TemporaryDirectory() as directory:
-                s_wall, s_cpu = await with_sqlite(port, n, args.seed + 2, args.pool, Path(directory))
+                s_wall, s_cpu = await with_sqlite(port, n, args.seed + 2, args.pool, Path(directory), composer)
             print(f"for information, RunSender with its bookkeeping in SQLite: {n / s_wall:,.0f} mails/s, "
                   f"{s_cpu / n * 1e3:.3f} CPU ms/mail")  # fmt: skip
     finally:
         sink.terminate()
         sink.join(10)
     size = sum(len(m.data) for m in built) / len(built)
-    print(f"mails={n} pool={args.pool} mean message size={size / 1024:.1f} KiB")
+    signed = f" DKIM-signed ({args.dkim.name})" if args.dkim else ""
+    print(f"mails={n} pool={args.pool} mean message size={size / 1024:.1f} KiB{signed}")
     print(f"product:   {n / best_p[0]:,.0f} mails/s, {best_p[1] / n * 1e3:.3f} CPU ms/mail (render + MIME + send)")
     print(f"reference: {n / best_r[0]:,.0f} mails/s, {best_r[1] / n * 1e3:.3f} CPU ms/mail "
           "(bare aiosmtplib, messages built beforehand)")  # fmt: skip
@@ -287,6 +306,8 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="also time RunSender with SQLite bookkeeping")
+    parser.add_argument("--dkim", type=Path, metavar="KEY.pem",
+                        help="DKIM-sign every product mail with this RSA key (PEM)")
     parser.add_argument("--sink", choices=["raw", "aiosmtpd"], default="raw",
                         help="raw: a minimal asyncio SMTP sink (default); aiosmtpd: a Python SMTP server")
     asyncio.run(main(parser.parse_args()))

@@ -1,7 +1,8 @@
 """Mailer over SMTP (aiosmtplib) with a small pool of reused connections.
 
 A new connection per message costs 1.6x the CPU and a TCP+TLS handshake of latency; four reused
-connections reach the client's CPU ceiling (performance-limits.md, c. Email).
+connections reach the client's CPU ceiling (performance-limits.md, c. Email). The connections are
+`WireSmtpClient`s: a message already in wire form (the composer's are) is not rewritten again before DATA.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import aiosmtplib
 
+from adapters.mail.wire_smtp import WireSmtpClient
 from application.ports import MailDeliveryError, OutgoingMail
 
 log = logging.getLogger(__name__)
@@ -228,9 +230,9 @@ class SmtpMailer:
         ceiling = self._reconnect_delay * 2 ** (attempt - 1)
         await asyncio.sleep(ceiling / 2 + ceiling / 2 * self._rng.random())
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _connect(self) -> WireSmtpClient:
         s = self._settings
-        client = aiosmtplib.SMTP(
+        client = WireSmtpClient(
             hostname=s.host,
             port=s.port,
             username=s.username,

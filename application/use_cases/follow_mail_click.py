@@ -51,6 +51,7 @@ class FollowMailClick:
         self._clock = clock
         self._matches = matches
         self._signer = options.signer
+        self._base_url = options.base_url
         self._site = _origin(options.base_url)
 
     def _on_site(self, url: str) -> bool:
@@ -61,7 +62,7 @@ class FollowMailClick:
 
     async def __call__(self, token: str, user_agent: str | None = None) -> str:
         """The URL to redirect to."""
-        link = read_click_token(self._signer, token)
+        link = read_click_token(self._signer, token, self._base_url)
         if link is None or not self._on_site(link.target_url):
             raise NotFound("link", "click")  # says nothing about which check failed
         async with self._uow as uow:

@@ -1,4 +1,6 @@
 import base64
+import hashlib
+import hmac
 import json
 import uuid
 
@@ -8,17 +10,20 @@ from hypothesis import strategies as st
 
 from application.links import (
     CLICK,
+    OPEN,
     UNSUBSCRIBE,
     ClickLink,
     LinkSigner,
     RecipientLink,
     click_url,
+    job_page_url,
     open_pixel_url,
     preferences_url,
     read_click_token,
     read_open_token,
     read_preferences_token,
     read_unsubscribe_token,
+    read_verp_address,
     unsubscribe_url,
 )
 
@@ -147,3 +152,101 @@ def test_reader_refuses_signed_payload_with_bad_ids() -> None:
         )
         is None
     )
+
+
+# Minted by the JSON-only signer (commit 191fd19) with b"k" * 32: links in mails already sent must keep working.
+LEGACY = {
+    "u": "eyJkIjoiN2IxZTJmM2EtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAyIiwidSI6IjdiMWUyZjNhLTAwMDAtNDAwMC04MDAw"
+    "LTAwMDAwMDAwMDAwMSJ9.GpLEX5YMDJbDJXzLvTCQX_2LrqBM3WXAwS2wMExZ7FA",
+    "p": "eyJkIjoiN2IxZTJmM2EtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAyIiwidSI6IjdiMWUyZjNhLTAwMDAtNDAwMC04MDAw"
+    "LTAwMDAwMDAwMDAwMSJ9.QxL2f_WZGQsviJC4EmBGMK7Jz8QGOswtjWn1ZKfQ0Pc",
+    "c": "eyJkIjoiN2IxZTJmM2EtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAyIiwiaiI6IjdiMWUyZjNhLTAwMDAtNDAwMC04MDAw"
+    "LTAwMDAwMDAwMDAwMyIsInRvIjoiaHR0cHM6Ly9tYWlsc2NvcmUuZXhhbXBsZS5qcC9qb2JzLzdiMWUyZjNhLTAwMDAtNDAwMC04"
+    "MDAwLTAwMDAwMDAwMDAwMyJ9.gZ2T_o7lXUBarRNHxlM-YPMPZ29zM2SoMdcVESasgcY",
+    "o": "eyJkIjoiN2IxZTJmM2EtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAyIn0.QXn-sODc0mWKYtqdQsF0c-WR-AujuIAoRGGM5Pp52XA",
+}
+SITE = "https://mailscore.example.jp"
+
+
+def test_tokens_in_mails_sent_before_compact_tokens_still_verify() -> None:
+    assert read_unsubscribe_token(SIGNER, LEGACY["u"]) == RecipientLink(USER, DELIVERY)
+    assert read_preferences_token(SIGNER, LEGACY["p"]) == RecipientLink(USER, DELIVERY)
+    assert read_click_token(SIGNER, LEGACY["c"], SITE) == ClickLink(DELIVERY, JOB, f"{SITE}/jobs/{JOB}")
+    assert read_click_token(SIGNER, LEGACY["c"]) == ClickLink(DELIVERY, JOB, f"{SITE}/jobs/{JOB}")
+    assert read_open_token(SIGNER, LEGACY["o"]) == DELIVERY
+    assert read_unsubscribe_token(SIGNER, LEGACY["p"]) is None  # purposes stay apart
+    verp = "bounce+7b1e2f3a000040008000000000000002-d05cce6c208e20bb@mailscore.example.jp"
+    assert read_verp_address(SIGNER, verp) == DELIVERY
+
+
+@given(st.binary(min_size=16, max_size=200), st.text(max_size=20), st.binary(max_size=300))
+def test_mac_is_hmac_sha256(secret: bytes, purpose: str, body: bytes) -> None:
+    expected = hmac.new(secret, purpose.encode() + b"\x00" + body, hashlib.sha256).digest()
+    assert LinkSigner(secret)._mac(purpose, body) == expected
+
+
+def test_mail_links_are_compact_and_read_back() -> None:
+    unsub = unsubscribe_url(SITE, SIGNER, USER, DELIVERY)
+    prefs = preferences_url(SITE, SIGNER, USER, DELIVERY)
+    click = click_url(SITE, SIGNER, DELIVERY, JOB, job_page_url(SITE, JOB))
+    pixel = open_pixel_url(SITE, SIGNER, DELIVERY)
+    assert len(click) == len(f"{SITE}/t/c/") + 43 + 1 + 43  # two raw ids and a full HMAC-SHA256
+    assert len(unsub) == len(f"{SITE}/u/") + 87
+    assert len(pixel) == len(f"{SITE}/t/o/") + 22 + 1 + 43
+    token = {name: url.rsplit("/", 1)[1] for name, url in [("u", unsub), ("p", prefs), ("c", click), ("o", pixel)]}
+    assert read_unsubscribe_token(SIGNER, token["u"]) == RecipientLink(USER, DELIVERY)
+    assert read_preferences_token(SIGNER, token["p"]) == RecipientLink(USER, DELIVERY)
+    assert read_click_token(SIGNER, token["c"], SITE + "/") == ClickLink(DELIVERY, JOB, f"{SITE}/jobs/{JOB}")
+    assert read_click_token(SIGNER, token["c"]) == ClickLink(DELIVERY, JOB, f"/jobs/{JOB}")
+    assert read_open_token(SIGNER, token["o"]) == DELIVERY
+    # purposes stay apart in the compact form too, and a compact token is no JSON token
+    assert read_unsubscribe_token(SIGNER, token["p"]) is None
+    assert read_preferences_token(SIGNER, token["u"]) is None
+    assert read_unsubscribe_token(SIGNER, token["c"]) is None
+    assert read_open_token(SIGNER, token["c"]) is None
+    assert SIGNER.verify(CLICK, token["c"]) is None
+    assert LinkSigner(b"z" * 32).verify_compact(CLICK, token["c"], 32) is None
+
+
+def test_other_click_targets_keep_their_url_in_the_token() -> None:
+    target = f"{SITE}/jobs/{JOB}?utm_source=mail"
+    token = click_url(SITE, SIGNER, DELIVERY, JOB, target).rsplit("/", 1)[1]
+    assert SIGNER.verify(CLICK, token) == {"d": str(DELIVERY), "j": str(JOB), "to": target}
+    assert read_click_token(SIGNER, token, "https://elsewhere.example.jp") == ClickLink(DELIVERY, JOB, target)
+
+
+def test_a_compact_body_signed_as_json_does_not_verify_compact() -> None:
+    body = USER.bytes + DELIVERY.bytes
+    mac = SIGNER._mac(UNSUBSCRIBE, body)  # the JSON tokens' MAC input, not the compact one
+    token = ".".join(base64.urlsafe_b64encode(part).decode().rstrip("=") for part in (body, mac))
+    assert read_unsubscribe_token(SIGNER, token) is None
+
+
+@pytest.mark.parametrize("position", [0, 5, 21, 22, 23, -1, -5])
+def test_every_flipped_character_of_a_compact_token_is_rejected(position: int) -> None:
+    token = unsubscribe_url(SITE, SIGNER, USER, DELIVERY).rsplit("/", 1)[1]
+    assert read_unsubscribe_token(SIGNER, token) is not None
+    i = position % len(token)
+    if token[i] == ".":
+        i += 1
+    flipped = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+    assert read_unsubscribe_token(SIGNER, flipped) is None
+
+
+def test_compact_tokens_of_another_size_or_spelling_are_rejected() -> None:
+    token = open_pixel_url(SITE, SIGNER, DELIVERY).rsplit("/", 1)[1]
+    body, mac = token.split(".")
+    assert SIGNER.verify_compact(OPEN, token, 32) is None
+    assert SIGNER.verify_compact(OPEN, f"{body}=.{mac}", 16) is None
+    # the unused low bits of the last base64 character must be zero: one token string per link
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    other = last[last.index(body[-1]) ^ 1]
+    assert SIGNER.verify_compact(OPEN, f"{body[:-1]}{other}.{mac}", 16) is None
+    assert SIGNER.verify_compact("", token, 16) is None
+    assert SIGNER.verify_compact(OPEN, None, 16) is None  # type: ignore[arg-type]
+
+
+@given(st.text(max_size=200))
+def test_compact_readers_never_raise(token: str) -> None:
+    assert read_click_token(SIGNER, token, SITE) is None
+    assert read_open_token(SIGNER, token) is None

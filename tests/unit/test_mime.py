@@ -1,5 +1,6 @@
 """The bytes we send, parsed back with the stdlib parser a receiver would use."""
 
+import binascii
 import email
 import email.policy
 import re
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, canonical_text
+from adapters.mail.mime import HeaderInjectionError, MimeMessageBuilder, base64_body, canonical_text
 
 SENT_AT = datetime(2025, 1, 20, 22, 0, 5, tzinfo=UTC)
 ENCODED_WORD = re.compile(rb"=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=")
@@ -185,3 +186,19 @@ def test_header_injection_is_rejected(kw: dict[str, Any]) -> None:
 def test_boundary_must_not_be_able_to_occur_in_base64() -> None:
     with pytest.raises(ValueError, match="boundary"):
         build(boundary="abcDEF123")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4000))
+def test_base64_bodies_are_76_character_lines(data: bytes) -> None:
+    encoded = binascii.b2a_base64(data, newline=False)
+    expected = b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    assert base64_body(data) == expected
+    assert binascii.a2b_base64(base64_body(data)) == data
+
+
+@pytest.mark.parametrize("size", [0, 1, 57, 57 * 7, 57 * 8, 57 * 8 + 1, 57 * 100, 57 * 100 - 1, 20000])
+def test_base64_bodies_at_line_boundaries(size: int) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    encoded = binascii.b2a_base64(data[:size], newline=False)
+    assert base64_body(data[:size]) == b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
