@@ -56,7 +56,6 @@ class SqlAlchemyScoreRepository:
         rows = await self._session.execute(query)
         return [ScoreRecord(**row._mapping) for row in rows]
 
-
     async def remove_jobs(self, job_ids: Collection[uuid.UUID]) -> int:
         await self._session.flush()
         scores, removed = t.user_job_scores, 0
