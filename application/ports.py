@@ -39,6 +39,11 @@ class JobRepository(Protocol):
         posting first then by id, starting after `after`."""
         ...
 
+    async def expired_between(self, after: datetime, until: datetime) -> list[uuid.UUID]:
+        """Ids of the active jobs whose expiry is in (`after`, `until`], earliest expiry first then by id.
+        (A closed job is not among them: closing it is a change of its own.)"""
+        ...
+
 
 class CompanyRepository(Protocol):
     async def add(self, company: Company) -> None: ...
@@ -229,6 +234,9 @@ class ScoreRepository(Protocol):
         ...
 
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]: ...
+    async def remove_jobs(self, job_ids: Collection[uuid.UUID]) -> int:
+        """Drop every user's stored scores of these jobs; the number of rows dropped."""
+        ...
 
 
 class RefreshTokenRepository(Protocol):
@@ -341,6 +349,15 @@ class ScheduleRepository(Protocol):
 
     async def fires(self, schedule_id: str, limit: int = 10) -> list[ScheduledFire]:
         """Newest first."""
+        ...
+
+    async def watermark(self, sweep: str) -> datetime | None:
+        """How far the named sweep has gone (aware UTC); None before its first sweep."""
+        ...
+
+    async def advance_watermark(self, sweep: str, expected: datetime | None, until: datetime) -> bool:
+        """Moves the sweep's mark from `expected` (None: no mark yet) to `until`; False, and nothing
+        written, when the mark is no longer `expected` (another sweeper moved it first)."""
         ...
 
 

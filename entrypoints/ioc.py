@@ -89,6 +89,7 @@ from application.use_cases.show_profile import ShowProfile
 from application.use_cases.show_run_progress import ShowRunProgress
 from application.use_cases.start_campaign_run import StartCampaignRun
 from application.use_cases.start_sharded_run import ShardOptions, StartShardedRun
+from application.use_cases.sweep_expired_jobs import SweepExpiredJobs, SweepOptions
 from application.use_cases.throttle_request import RequestLimits, ThrottleRequest
 from application.use_cases.unsubscribe import Unsubscribe
 from application.use_cases.update_profile import UpdateProfile
@@ -233,6 +234,10 @@ class InfrastructureProvider(Provider):
         return ScheduleOptions(timedelta(seconds=settings.schedule_lateness_seconds), dict(settings.schedule))
 
     @provide(scope=Scope.APP)
+    def sweep_options(self) -> SweepOptions:
+        return SweepOptions()
+
+    @provide(scope=Scope.APP)
     def alert_options(self, settings: Settings) -> AlertOptions:
         return AlertOptions(threshold=settings.alert_threshold)
 
@@ -370,7 +375,7 @@ class UseCaseProvider(Provider):
         ListCampaigns, ShowCampaign, EditCampaign, PreviewCampaignMail, StartCampaignRun, ShowCampaignRun
     )
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
-    runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules)
+    runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules, SweepExpiredJobs)
     events = provide_all(RescoreChangedJobs, RecomputeUserMatches, InstantAlertMail)
 
 

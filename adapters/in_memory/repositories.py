@@ -38,6 +38,14 @@ class InMemoryJobRepository:
         rows = self._jobs.select(lambda job: job.is_open_at(at), lambda job: job.id)
         return sorted(rows, key=lambda job: (-as_utc(job.posted_at).timestamp(), job.id))
 
+    async def expired_between(self, after: datetime, until: datetime) -> list[uuid.UUID]:
+        start, end = as_utc(after), as_utc(until)
+        found = [
+            (as_utc(job.expires_at), job.id) for job in self._jobs.peek()
+            if job.is_active and job.expires_at is not None and start < as_utc(job.expires_at) <= end
+        ]  # fmt: skip
+        return [job_id for _, job_id in sorted(found)]
+
     async def search(self, criteria: JobSearch, at: datetime, after: SearchPosition | None, limit: int) -> list[Job]:
         found = [
             job for job in self._jobs.peek() if criteria.matches(job, at) and (after is None or after.comes_before(job))

@@ -28,3 +28,12 @@ class InMemoryScoreRepository:
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]:
         rows = self._scores.get(user_id, {}).values()
         return sorted(rows, key=lambda r: (-r.total_score, r.job_id))[:limit]
+
+    async def remove_jobs(self, job_ids: Collection[uuid.UUID]) -> int:
+        dead, removed = set(job_ids), 0
+        for user_id, rows in list(self._scores.items()):
+            kept = {job_id: row for job_id, row in rows.items() if job_id not in dead}
+            if len(kept) < len(rows):
+                removed += len(rows) - len(kept)
+                self._scores[user_id] = kept  # a new inner dict: the committed one is shared
+        return removed

@@ -3,6 +3,7 @@
 import copy
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from adapters.in_memory.store import Transaction
 from domain.campaign import CampaignRun
@@ -61,3 +62,12 @@ class InMemoryScheduleRepository:
     async def fires(self, schedule_id: str, limit: int = 10) -> list[ScheduledFire]:
         found = [copy.deepcopy(f) for (sid, _), f in self._tx.fires.items() if sid == schedule_id]
         return sorted(found, key=lambda f: as_utc(f.fire_at), reverse=True)[:limit]
+
+    async def watermark(self, sweep: str) -> datetime | None:
+        return self._tx.watermarks.get(sweep)
+
+    async def advance_watermark(self, sweep: str, expected: datetime | None, until: datetime) -> bool:
+        if self._tx.watermarks.get(sweep) != (None if expected is None else as_utc(expected)):
+            return False
+        self._tx.watermarks[sweep] = as_utc(until)
+        return True

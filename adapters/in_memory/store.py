@@ -112,6 +112,7 @@ class InMemoryStore:
     suppressions: dict[uuid.UUID, Suppression] = field(default_factory=dict)
     shards: dict[uuid.UUID, RunShard] = field(default_factory=dict)
     fires: dict[tuple[str, datetime], ScheduledFire] = field(default_factory=dict)
+    watermarks: dict[str, datetime] = field(default_factory=dict)  # sweep -> how far it has gone (UTC)
     link_hits: dict[uuid.UUID, LinkHit] = field(default_factory=dict)
     job_alerts: dict[tuple[uuid.UUID, uuid.UUID], JobAlert] = field(default_factory=dict)  # by (user, job)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -139,6 +140,7 @@ class Transaction:
         self.suppressions = WorkingTable(store.suppressions)
         self.shards = WorkingTable(store.shards)
         self.fires = dict(store.fires)  # values are never changed once recorded
+        self.watermarks = dict(store.watermarks)
         self.link_hits = WorkingTable(store.link_hits)
         self.job_alerts = dict(store.job_alerts)  # values are frozen
 
@@ -161,6 +163,7 @@ class Transaction:
         store.suppressions = self.suppressions.committed_copy()
         store.shards = self.shards.committed_copy()
         store.fires = dict(self.fires)
+        store.watermarks = dict(self.watermarks)
         store.link_hits = self.link_hits.committed_copy()
         store.job_alerts = dict(self.job_alerts)
 

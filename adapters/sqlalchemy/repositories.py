@@ -52,6 +52,15 @@ class SqlAlchemyJobRepository:
         )
         return list(await self._session.scalars(query))
 
+    async def expired_between(self, after: datetime, until: datetime) -> list[uuid.UUID]:
+        jobs = t.jobs  # on ix_jobs_active_expires
+        query = (
+            select(jobs.c.id)
+            .where(jobs.c.is_active, jobs.c.expires_at > after, jobs.c.expires_at <= until)
+            .order_by(jobs.c.expires_at, jobs.c.id)
+        )
+        return list(await self._session.scalars(query))
+
     async def search(self, criteria: JobSearch, at: datetime, after: SearchPosition | None, limit: int) -> list[Job]:
         jobs = t.jobs
         query = select(Job).where(jobs.c.is_active, (jobs.c.expires_at.is_(None)) | (jobs.c.expires_at > at))

@@ -56,6 +56,14 @@ class SqlAlchemyScoreRepository:
         rows = await self._session.execute(query)
         return [ScoreRecord(**row._mapping) for row in rows]
 
+    async def remove_jobs(self, job_ids: Collection[uuid.UUID]) -> int:
+        await self._session.flush()
+        scores, removed = t.user_job_scores, 0
+        for chunk in chunked(set(job_ids)):
+            result = await self._session.execute(delete(scores).where(scores.c.job_id.in_(chunk)))
+            removed += int(result.rowcount)  # type: ignore[attr-defined]
+        return removed
+
 
 _Factors = msgspec.defstruct("_Factors", [(name, float) for name in FACTOR_NAMES])
 

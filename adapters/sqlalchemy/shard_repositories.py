@@ -3,6 +3,7 @@ small rows read and written whole, with no object graph to track."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -87,3 +88,22 @@ class SqlAlchemyScheduleRepository:
             ScheduledFire(row.schedule_id, row.fire_at, row.outcome, row.recorded_at, row.run_date)
             for row in await self._session.execute(query)
         ]
+
+    async def watermark(self, sweep: str) -> datetime | None:
+        marks = t.sweep_watermarks
+        found: datetime | None = await self._session.scalar(select(marks.c.swept_until).where(marks.c.sweep == sweep))
+        return found
+
+    async def advance_watermark(self, sweep: str, expected: datetime | None, until: datetime) -> bool:
+        marks = t.sweep_watermarks
+        if expected is None:
+            statement = insert_ignoring_conflicts(await dialect_name(self._session), marks)
+            inserted = await self._session.execute(
+                statement.returning(marks.c.sweep), {"sweep": sweep, "swept_until": until}
+            )
+            return inserted.first() is not None
+        moved = await self._session.execute(
+            update(marks).where(marks.c.sweep == sweep, marks.c.swept_until == expected)
+            .values(swept_until=until).returning(marks.c.sweep)
+        )  # fmt: skip
+        return moved.first() is not None

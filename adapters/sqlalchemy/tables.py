@@ -395,6 +395,15 @@ schedule_fires = Table(
     PrimaryKeyConstraint("schedule_id", "fire_at"),
 )
 
+# How far each periodic sweep has gone (0011): the scheduler's expiry sweep queues the jobs whose expiry
+# fell in (swept_until, now] and moves the mark, so a restarted scheduler neither misses nor repeats a window.
+sweep_watermarks = Table(
+    "sweep_watermarks",
+    metadata,
+    Column("sweep", String(64), primary_key=True),
+    Column("swept_until", UtcDateTime, nullable=False),
+)
+
 # Jobs mailed to users as instant alerts (0010): the primary key (user, job) is what keeps a job from being
 # alerted twice by mail, whichever event or redelivery finds it again. The mail itself is a delivery of the
 # instant-alerts campaign (email_logs); delivery_id has no foreign key because the key is claimed first, in

@@ -3,6 +3,7 @@ actions and mail history.
 
 Rules: as EditJob, the caller must manage the job (an employer its company's, an admin any); closing a
 closed posting changes nothing. An expiry still ahead is brought to now, so the posting reads as ended.
+Closing queues the job-changed event, whose handler drops the job's stored scores (user_job_scores).
 Audited as `job.close` when an admin or super admin closes a posting (as EditJob).
 """
 
@@ -10,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from application.auditing import Actor, AuditTarget, audited
-from application.ports import Clock, MatchInvalidation, UnitOfWork
+from application.ports import Clock, MatchInvalidation, TaskQueue, UnitOfWork
 from application.use_cases.edit_job import admin_job_target, managed_job
 from domain.job import Job
 from domain.jst import as_utc
@@ -40,7 +41,8 @@ def _describe(command: CloseJobCommand, result: JobClosed) -> AuditTarget | None
 
 @audited("job.close", _describe)
 class CloseJob:
-    def __init__(self, uow: UnitOfWork, clock: Clock, matches: MatchInvalidation) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, matches: MatchInvalidation, events: TaskQueue) -> None:
+        self._events = events
         self._uow = uow
         self._clock = clock
         self._matches = matches
@@ -60,3 +62,5 @@ class CloseJob:
 
     async def after_commit(self, command: CloseJobCommand, result: JobClosed) -> None:
         await self._matches.jobs_changed()
+        if result.closed_now:
+            await self._events.jobs_changed([result.job.id])  # its stored scores are dropped

@@ -1,7 +1,11 @@
 """Rescore jobs just created or changed against the users who can reach them, and alert the users they fit.
 
 Rules:
-- Only open jobs are scored (a closed or expired job alerts nobody); the users considered are the daily
+- A changed job no longer open (closed, or expired: the scheduler's expiry sweep queues those) alerts
+  nobody, and its stored scores (user_job_scores, every user's) are dropped in the event's first
+  transaction; once that commits, the match cache is told (the global generation), so no stored or cached
+  match keeps a dead job.
+- Only open jobs are scored; the users considered are the daily
   mail's audience with a home location, and the batch scorer's geographic pre-filter skips every group of
   users too far from the changed jobs: an event scores the users near the jobs, not all users.
 - The same rules as the daily mail apply (reach, wage wishes, legal minimum wage, applied or dismissed).
@@ -19,10 +23,11 @@ Rules:
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from application.instant_alerts import AlertCandidate, AlertMails, InstantAlertMail
 from application.matching import IndustryNamer, load_matching_state
-from application.ports import Clock, Notifier, ReferenceData, UnitOfWork
+from application.ports import Clock, MatchInvalidation, Notifier, ReferenceData, UnitOfWork
 from domain.alerts import alert_threshold, at_or_above
 from domain.campaign import ScoreWeights
 from domain.job import Job
@@ -52,23 +57,37 @@ class JobsRescored:
     eligible_users: int  # users a changed job fits (every rule passed, at or above their threshold)
     alerted: dict[uuid.UUID, list[uuid.UUID]]  # user -> jobs
     mails: AlertMails = field(default_factory=AlertMails)  # the instant-alert mails
+    scores_dropped: int = 0  # stored scores of the changed jobs no longer open
 
 
 class RescoreChangedJobs:
     def __init__(
         self, uow: UnitOfWork, reference: ReferenceData, clock: Clock, notifier: Notifier, options: AlertOptions,
-        mail: InstantAlertMail,
+        mail: InstantAlertMail, matches: MatchInvalidation,
     ) -> None:  # fmt: skip
         self._uow, self._reference, self._clock = uow, reference, clock
-        self._notifier, self._options, self._mail = notifier, options, mail
+        self._notifier, self._options, self._mail, self._matches = notifier, options, mail, matches
+
+    async def _drop_dead(self, uow: UnitOfWork, jobs: Sequence[Job], now: datetime) -> int:
+        """Drops the stored scores of the jobs no longer open; commits when there are any."""
+        dead = [j.id for j in jobs if not j.is_open_at(now)]
+        if not dead:
+            return 0
+        dropped = await uow.scores.remove_jobs(dead)
+        await uow.commit()
+        return dropped
 
     async def __call__(self, command: JobsChangedCommand) -> JobsRescored:
         now = self._clock.now()
         async with self._uow as uow:
-            jobs = [j for j in (await uow.jobs.get_many(set(command.job_ids))).values() if j.is_open_at(now)]
-            if not jobs:
-                return JobsRescored(0, 0, {})
-            state = await load_matching_state(uow, self._reference, now, ScoreWeights())
+            found = list((await uow.jobs.get_many(set(command.job_ids))).values())
+            dropped = await self._drop_dead(uow, found, now)
+            jobs = [j for j in found if j.is_open_at(now)]
+            state = await load_matching_state(uow, self._reference, now, ScoreWeights()) if jobs else None
+        if len(jobs) < len(found):  # a dead job may sit in anyone's cached matches (a rerun tells it again)
+            await self._matches.jobs_changed()
+        if state is None:
+            return JobsRescored(0, 0, {}, scores_dropped=dropped)
         # The context (local markets, legal minimum wages) is the whole market's; only the table is small.
         scorer = BatchScorer(build_job_table(jobs, state.context), state.signals, state.context)
         located = [u for u in state.audience if u.home_point is not None]  # no home: no reach to judge
@@ -89,7 +108,7 @@ class RescoreChangedJobs:
                 if user.wishes.instant_alerts:
                     candidates.append(AlertCandidate(user, fits))
         mails = await self._mail(candidates, command.event_id, state, namer)
-        return JobsRescored(len(jobs), len(alerted), alerted, mails)
+        return JobsRescored(len(jobs), len(alerted), alerted, mails, dropped)
 
 
 def _alert_event(

@@ -1,7 +1,8 @@
 """`mailscore scheduler`: fires the campaigns' daily runs at their cron time in Japan time.
 
 One scheduler acts at a time (a Redis lock; others wait as hot standbys). Each tick asks
-FireDueSchedules what is due; nothing fires merely because the scheduler started (see its rules)."""
+FireDueSchedules what is due; nothing fires merely because the scheduler started (see its rules). The same
+tick sweeps the jobs that expired since the last sweep into a job-changed event (SweepExpiredJobs)."""
 
 import asyncio
 import contextlib
@@ -10,6 +11,7 @@ import logging
 from dishka import Provider
 
 from application.use_cases.fire_due_schedules import FireDueSchedules
+from application.use_cases.sweep_expired_jobs import SweepExpiredJobs
 from entrypoints.config import Settings
 from entrypoints.worker.main import worker_broker
 
@@ -39,6 +41,10 @@ async def run_scheduler(
                 async with container() as request:
                     for fired in await (await request.get(FireDueSchedules))():
                         logger.info("%s: firing of %s %s", fired.schedule_id, fired.fire_at.isoformat(), fired.outcome)
+                    swept = await (await request.get(SweepExpiredJobs))()
+                    if swept is not None and swept.job_ids:
+                        logger.info("%d jobs expired in (%s, %s]: queued as changed", len(swept.job_ids),
+                                    swept.since.isoformat(), swept.until.isoformat())  # fmt: skip
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_seconds)
     finally:

@@ -41,8 +41,9 @@ def register_tasks(broker: AsyncBroker) -> None:
         done = await use_case(JobsChangedCommand([uuid.UUID(j) for j in job_ids], event_id))
         mails = done.mails
         logger.info(
-            "%d changed jobs (%d open): they fit %d users, %d alerted; instant-alert mails: %d new, %d sent, %d "
-            "failed, skipped %s%s", len(job_ids), done.open_jobs, done.eligible_users, len(done.alerted),
+            "%d changed jobs (%d open; %d stored scores of the others dropped): they fit %d users, %d alerted; "
+            "instant-alert mails: %d new, %d sent, %d failed, skipped %s%s", len(job_ids), done.open_jobs,
+            done.scores_dropped, done.eligible_users, len(done.alerted),
             len(mails.planned), mails.send.sent, mails.send.failed, mails.plan.skipped or "none",
             f"; {mails.relay_down}" if mails.relay_down else "",
         )  # fmt: skip

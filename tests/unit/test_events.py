@@ -12,7 +12,7 @@ from adapters.in_memory import InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.outbox import OutboxMailer
 from application.instant_alerts import InstantAlertMail
-from application.ports import Mailer
+from application.ports import Mailer, MatchInvalidation
 from application.use_cases.recompute_user_matches import RecomputeUserMatches, UserChangedCommand
 from application.use_cases.rescore_changed_jobs import AlertOptions, JobsChangedCommand, RescoreChangedJobs
 from domain.errors import NotFound
@@ -43,15 +43,25 @@ class RecordingInvalidation:
         raise AssertionError("an event re-invalidates nobody's matches wholesale")
 
 
+class NoInvalidation:
+    async def user_changed(self, user_id: uuid.UUID) -> None:
+        pass
+
+    async def jobs_changed(self) -> None:
+        pass
+
+
 def rescorer(
     w: World, threshold: float = 50.0, now: datetime = NOW, cap: FrequencyCap = NO_CAP,
-    mailer: Mailer | None = None,
+    mailer: Mailer | None = None, matches: MatchInvalidation | None = None,
 ) -> tuple[RescoreChangedJobs, RecordingNotifier]:  # fmt: skip
     """The event's use-case as the worker builds it: one unit of work shared with its instant-alert mail."""
     notifier, uow, clock = RecordingNotifier(), InMemoryUnitOfWork(w.store), FixedClock(now)
     composer = JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score")
     mail = InstantAlertMail(uow, composer, mailer or OutboxMailer(w.outbox), clock, OPTIONS, cap)
-    return RescoreChangedJobs(uow, REFERENCE, clock, notifier, AlertOptions(threshold), mail), notifier
+    matches = matches or NoInvalidation()
+    rescore = RescoreChangedJobs(uow, REFERENCE, clock, notifier, AlertOptions(threshold), mail, matches)
+    return rescore, notifier
 
 
 def recomputer(w: World) -> tuple[RecomputeUserMatches, RecordingNotifier, RecordingInvalidation]:
