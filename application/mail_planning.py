@@ -106,17 +106,25 @@ class ThreadPlanning:
         pass
 
 
+_settled = 0  # runs inside settled_heap() in this process
+
+
 @contextlib.contextmanager
 def settled_heap() -> Iterator[None]:
     """While a run plans, the matching state it loaded (every user, job and signal: millions of objects at
     100k users) lives unchanged; frozen (gc.freeze), the collections that planning's short-lived objects
     trigger no longer walk it again and again, and a forked planning process does not copy its pages by
     writing their collector headers. Unfrozen afterwards, so it is collected as usual once dropped."""
-    gc.freeze()
+    global _settled
+    if _settled == 0:
+        gc.freeze()
+    _settled += 1  # runs overlapping in one process (the API server's): the last one out unfreezes
     try:
         yield
     finally:
-        gc.unfreeze()
+        _settled -= 1
+        if _settled == 0:
+            gc.unfreeze()
 
 
 @dataclass(frozen=True)

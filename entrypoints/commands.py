@@ -108,8 +108,8 @@ async def _show_sample(container: AsyncContainer, summary: RunSummary, console: 
                 return
 
 
-def _print_recommendation(console: Console, who: str, user_id: uuid.UUID, jobs: list) -> None:  # type: ignore[type-arg]
-    table = Table(title=Text(f"Top matches for {who} ({user_id})"))
+def _print_recommendation(console: Console, who: str | None, user_id: uuid.UUID, jobs: list) -> None:  # type: ignore[type-arg]
+    table = Table(title=Text(f"Top matches for {who} ({user_id})" if who else f"Top matches for user {user_id}"))
     for column in ("#", "total", "basic", "seo", "pers.", "job", "reasons"):
         table.add_column(column)
     for rank, item in enumerate(jobs, start=1):
@@ -132,7 +132,7 @@ async def recommend(user_id: uuid.UUID, limit: int, settings: Settings, console:
     if not result.jobs:
         console.print("no job fits this user right now")
         return 0
-    _print_recommendation(console, str(user_id), user_id, result.jobs)
+    _print_recommendation(console, None, user_id, result.jobs)
     return 0
 
 

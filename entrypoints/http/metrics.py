@@ -91,4 +91,7 @@ class HttpMetrics:
         return record
 
     def response(self) -> Response[Any]:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        # Litestar adds the charset to a text/* type itself: given CONTENT_TYPE_LATEST whole, the header
+        # named it twice, which strict scrapers (Prometheus 3, Go's mime parser) refuse.
+        media_type = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
+        return Response(generate_latest(self.registry), media_type=media_type, encoding="utf-8")

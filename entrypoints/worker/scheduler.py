@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 
-from dishka import Provider
+from dishka import AsyncContainer, Provider
 
 from application.use_cases.fire_due_schedules import FireDueSchedules
 from application.use_cases.sweep_expired_jobs import SweepExpiredJobs
@@ -17,6 +17,25 @@ from entrypoints.worker.main import worker_broker
 
 logger = logging.getLogger("mailscore.scheduler")
 LEADER_KEY_SUFFIX = ":scheduler-leader"
+
+
+async def _tick(container: AsyncContainer) -> None:
+    """Fire what is due, then sweep expired jobs: each step alone, so a failing one (the database or the
+    queue away for a moment) is logged and tried again next tick, and never stops the other or the loop."""
+    try:
+        async with container() as request:
+            for fired in await (await request.get(FireDueSchedules))():
+                logger.info("%s: firing of %s %s", fired.schedule_id, fired.fire_at.isoformat(), fired.outcome)
+    except Exception:
+        logger.exception("firing due schedules failed; trying again next tick")
+    try:
+        async with container() as request:
+            swept = await (await request.get(SweepExpiredJobs))()
+        if swept is not None and swept.job_ids:
+            logger.info("%d jobs expired in (%s, %s]: queued as changed", len(swept.job_ids),
+                        swept.since.isoformat(), swept.until.isoformat())  # fmt: skip
+    except Exception:
+        logger.exception("sweeping expired jobs failed; trying again next tick")
 
 
 async def run_scheduler(
@@ -38,13 +57,7 @@ async def run_scheduler(
     try:
         while not stop.is_set():
             if leader is None or await leader.hold():
-                async with container() as request:
-                    for fired in await (await request.get(FireDueSchedules))():
-                        logger.info("%s: firing of %s %s", fired.schedule_id, fired.fire_at.isoformat(), fired.outcome)
-                    swept = await (await request.get(SweepExpiredJobs))()
-                    if swept is not None and swept.job_ids:
-                        logger.info("%d jobs expired in (%s, %s]: queued as changed", len(swept.job_ids),
-                                    swept.since.isoformat(), swept.until.isoformat())  # fmt: skip
+                await _tick(container)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_seconds)
     finally:

@@ -207,7 +207,10 @@ def test_health_ready_metrics_and_schema(client: TestClient) -> None:  # type: i
     assert client.get("/ready").json() == {"status": "ready"}
     client.get("/no/such/route")
     client.request("BREW", "/no/such/route")
-    text = client.get("/metrics").text
+    scraped = client.get("/metrics")
+    # One charset: strict scrapers (Prometheus 3, Go's mime parser) refuse a repeated parameter.
+    assert scraped.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
+    text = scraped.text
     assert 'method="OTHER",route="<unmatched>"' in text
     assert 'mailscore_http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
     assert 'route="<unmatched>",status="404"' in text
