@@ -3,6 +3,7 @@ in-memory storage and the outbox: who is alerted at what threshold, who is maile
 
 import email
 import email.policy
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,11 +14,12 @@ from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.outbox import OutboxMailer
+from application.instant_alerts import NotTheAlertCampaign
 from application.ports import MailDeliveryError, NullProgress, OutgoingMail
 from application.use_cases.rescore_changed_jobs import JobsChangedCommand
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 from domain.alerts import INSTANT_ALERTS_CAMPAIGN
-from domain.campaign import RunStatus
+from domain.campaign import Campaign, RunStatus, TemplateType
 from domain.delivery import Delivery, DeliveryStatus
 from domain.errors import InvalidInput
 from domain.frequency import FrequencyCap
@@ -218,3 +220,19 @@ class RelayDown:
 
     async def close(self) -> None:
         pass
+
+
+async def test_a_campaign_of_the_system_name_but_not_an_alert_one_is_not_used(world: tuple[World, Cast]) -> None:
+    # Made before the name was reserved (or behind CreateCampaign's back): found by its name, but a daily one.
+    w, _ = world
+    daily = Campaign(uuid.uuid4(), INSTANT_ALERTS_CAMPAIGN, created_at=NOW)
+    w.store.campaigns[daily.id] = daily
+    bakery = make_job("渋谷ベーカリー", hourly_wage=1500)
+    await w.add(bakery)
+    with pytest.raises(NotTheAlertCampaign, match="not the instant-alert system campaign") as refused:
+        await rescorer(w)[0](JobsChangedCommand([bakery.id], "ev1"))
+    assert (refused.value.campaign_id, refused.value.template_type) == (daily.id, TemplateType.DAILY_RECOMMENDATION)
+    assert not [r for r in w.store.runs.values() if r.campaign_id == daily.id]  # no run made, none moved to sending
+    assert (w.store.deliveries, w.store.job_alerts) == ({}, {})
+    assert not list(w.outbox.glob("*.eml"))
+
