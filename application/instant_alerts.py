@@ -155,9 +155,15 @@ class InstantAlertMail:
 async def _fresh_fits(
     uow: UnitOfWork, run: CampaignRun, candidates: Sequence[AlertCandidate], state: MatchingState
 ) -> list[AlertCandidate]:
-    """The candidates without an alert mail today, each with only the jobs never mailed to them."""
+    """The candidates without an alert mail today, each with only the jobs never mailed to them and still in
+    the matching state (a job closed between the rescoring's look-up and the state's load is left out)."""
     mailed_today = await uow.deliveries.planned_user_ids(run.id)
-    todo = [c for c in candidates if c.user.id not in mailed_today]
+    todo = []
+    for c in candidates:
+        if c.user.id not in mailed_today:
+            known = [s for s in c.fits if s.job_id in state.jobs]
+            if known:
+                todo.append(AlertCandidate(c.user, known))
     if not todo:
         return []
     user_ids = [c.user.id for c in todo]

@@ -1,12 +1,14 @@
 """Per-user alert thresholds and instant-alert mail (RescoreChangedJobs with InstantAlertMail) on the
 in-memory storage and the outbox: who is alerted at what threshold, who is mailed, once, and who is not."""
 
+import dataclasses
 import email
 import email.policy
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,9 @@ from adapters.in_memory import InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.outbox import OutboxMailer
 from application.instant_alerts import NotTheAlertCampaign
+from application.matching import MatchingState
 from application.ports import MailDeliveryError, NullProgress, OutgoingMail
+from application.use_cases import rescore_changed_jobs
 from application.use_cases.rescore_changed_jobs import JobsChangedCommand
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 from domain.alerts import INSTANT_ALERTS_CAMPAIGN
@@ -236,3 +240,24 @@ async def test_a_campaign_of_the_system_name_but_not_an_alert_one_is_not_used(wo
     assert (w.store.deliveries, w.store.job_alerts) == ({}, {})
     assert not list(w.outbox.glob("*.eml"))
 
+
+async def test_a_job_closed_before_the_state_is_loaded_is_left_out_of_the_mail(
+    world: tuple[World, Cast], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event's jobs are looked up (open), then one is closed before the matching state is loaded without it.
+    w, c = world
+    bakery, cafe = make_job("渋谷ベーカリー", hourly_wage=1500), make_job("渋谷カフェ", hourly_wage=1500)
+    await w.add(bakery, cafe)
+    real = rescore_changed_jobs.load_matching_state
+
+    async def closing_first(*args: Any) -> MatchingState:
+        state = await real(*args)  # as loaded once another process's close of the cafe has committed
+        return dataclasses.replace(state, jobs={k: v for k, v in state.jobs.items() if k != cafe.id})
+
+    monkeypatch.setattr(rescore_changed_jobs, "load_matching_state", closing_first)
+    done = await rescorer(w, threshold=0.0)[0](JobsChangedCommand([bakery.id, cafe.id], "ev1"))
+    assert cafe.id in done.alerted[c.hanako.id]  # it was found open, so the socket heard of it
+    assert done.mails.planned == {c.hanako.id: [bakery.id]}
+    (mail,) = alert_mails(w)
+    assert [m.job_id for m in mail.matches] == [bakery.id]
+    assert (c.hanako.id, cafe.id) not in w.store.job_alerts
