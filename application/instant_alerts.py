@@ -5,6 +5,8 @@ Rules:
 - The mails are deliveries of the system campaign `instant_alerts` (made when first needed), in one run per
   JST day. (run, user) is unique, so a user gets at most one instant-alert mail a day; jobs that fit them
   later that day reach them over the WebSocket and, never having been mailed, in the next daily mail.
+  The name is reserved (CreateCampaign refuses it); a campaign found under it that is not an instant-alert
+  one (another template type) is refused with NotTheAlertCampaign, before its run is made or moved.
 - A job is mailed to a user as an alert once, ever: (user, job) is recorded (job_alerts) in the transaction
   that records the delivery, and a job already mailed to the user (an alert, or any campaign's mail that
   was sent) is left out. So a redelivered event, or a job edited again, mails nothing twice.
@@ -29,12 +31,27 @@ from application.ports import Clock, MailComposer, Mailer, UnitOfWork
 from domain.alerts import INSTANT_ALERTS_CAMPAIGN, JobAlert
 from domain.campaign import Campaign, CampaignRun, RunStatus, TemplateType
 from domain.delivery import PlannedDelivery
+from domain.errors import DomainError
 from domain.frequency import FrequencyCap
 from domain.jst import as_utc, jst_date
 from domain.scoring.model import ScoreBreakdown
 from domain.user import User
 
 ATTEMPTS = 3  # a lost race for a user's delivery of the day is planned again without that user
+
+
+class NotTheAlertCampaign(DomainError):
+    """The campaign found under the system campaign's name is not an instant-alert one (its template type is
+    another): no alert is mailed with another campaign's template, nor is its run touched."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        super().__init__(
+            f"campaign {campaign.name!r} ({campaign.id}) has template type {campaign.template_type!r}, not "
+            f"{TemplateType.INSTANT_ALERT.value!r}: it is not the instant-alert system campaign, so no "
+            "instant-alert mail is sent"
+        )
+        self.campaign_id = campaign.id
+        self.template_type = campaign.template_type
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,8 @@ class InstantAlertMail:
                           jobs_per_mail=3, per_company_cap=3, send_hour_jst=0, created_at=now)  # fmt: skip
         async with self._uow as uow:
             campaign = await uow.campaigns.get_or_add(system)
+            if not campaign.is_instant_alerts:  # found by name: refused before its run is made or moved
+                raise NotTheAlertCampaign(campaign)
             run = await uow.deliveries.get_or_create_run(campaign.id, jst_date(now), now)
             if run.status is RunStatus.PLANNING:  # nothing is planned ahead: events add to it all day
                 run.status = RunStatus.SENDING
@@ -136,9 +155,15 @@ class InstantAlertMail:
 async def _fresh_fits(
     uow: UnitOfWork, run: CampaignRun, candidates: Sequence[AlertCandidate], state: MatchingState
 ) -> list[AlertCandidate]:
-    """The candidates without an alert mail today, each with only the jobs never mailed to them."""
+    """The candidates without an alert mail today, each with only the jobs never mailed to them and still in
+    the matching state (a job closed between the rescoring's look-up and the state's load is left out)."""
     mailed_today = await uow.deliveries.planned_user_ids(run.id)
-    todo = [c for c in candidates if c.user.id not in mailed_today]
+    todo = []
+    for c in candidates:
+        if c.user.id not in mailed_today:
+            known = [s for s in c.fits if s.job_id in state.jobs]
+            if known:
+                todo.append(AlertCandidate(c.user, known))
     if not todo:
         return []
     user_ids = [c.user.id for c in todo]

@@ -10,12 +10,19 @@ from itertools import takewhile
 
 from domain.errors import InvalidInput
 from domain.scoring.model import ScoreBreakdown
+from domain.text import normalize
 from domain.user import User
 
 MIN_ALERT_THRESHOLD, MAX_ALERT_THRESHOLD = 0.0, 100.0
 # The system campaign whose runs (one per JST day) hold the instant-alert mails, so they are deliveries like
 # the daily mail's: the same links, bounces, caps, figures and resend rules.
 INSTANT_ALERTS_CAMPAIGN = "instant_alerts"
+
+
+def is_reserved_campaign_name(name: str) -> bool:
+    """The system campaign's name is reserved: no admin campaign may take it (NFKC, blanks and case ignored,
+    as names are compared elsewhere), or the instant-alert mail would find that campaign by its name."""
+    return normalize(name) == normalize(INSTANT_ALERTS_CAMPAIGN)
 
 
 def check_alert_threshold(value: float) -> float:

@@ -1,8 +1,9 @@
 """Create a campaign (the daily mail's settings).
 
-Rules: the name is unique and not blank; 1 to 50 jobs per mail; a per-company cap of 1 to 50; a resend
-window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative, basic + seo > 0;
-A/B variants by the rules of application.campaign_variants (none: one audience). Audited as
+Rules: the name is unique and not blank, and not the instant-alert system campaign's (`instant_alerts`, NFKC
+and case ignored: see domain.alerts.is_reserved_campaign_name); 1 to 50 jobs per mail; a per-company cap of
+1 to 50; a resend window of 0 to 365 days; a send hour in JST from 0 to 23; weights finite, non-negative,
+basic + seo > 0; A/B variants by the rules of application.campaign_variants (none: one audience). Audited as
 `campaign.create`.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass
 from application.auditing import COMMAND_LINE, Actor, AuditTarget, audited
 from application.campaign_variants import VariantInput, apply_variants, check_variants, describe_variants
 from application.ports import Clock, MailComposer, UnitOfWork
+from domain.alerts import is_reserved_campaign_name
 from domain.campaign import Campaign, ScoreWeights
 from domain.errors import InvalidInput
 
@@ -28,6 +30,12 @@ def check_setting(field: str, value: int) -> int:
     if not low <= value <= high:
         raise InvalidInput(field, f"must be between {low} and {high}, got {value}")
     return value
+
+
+def check_name_not_reserved(name: str) -> str:
+    if is_reserved_campaign_name(name):
+        raise InvalidInput("name", f"{name!r} is reserved for the instant-alert system campaign")
+    return name
 
 
 def check_weights(weights: tuple[float, float, float]) -> ScoreWeights:
@@ -67,6 +75,7 @@ class CreateCampaign:
         name = command.name.strip()
         if not name:
             raise InvalidInput("name", "must not be blank")
+        check_name_not_reserved(name)
         for field in SETTING_RANGES:
             check_setting(field, getattr(command, field))
         weights = check_weights(command.weights)

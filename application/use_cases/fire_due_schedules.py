@@ -1,7 +1,9 @@
 """The scheduler's tick: start the daily runs whose time has come (cron in Japan time).
 
 Rules:
-- Each active campaign has a schedule: its cron expression from the settings, else `0 <send hour> * * *`.
+- Each active campaign has a schedule: its cron expression from the settings, else `0 <send hour> * * *`;
+  but the instant-alert system campaign, which is never run (job events send its mails; see
+  domain.campaign.Campaign.check_can_run), has none.
 - A firing is due once its time (JST) has passed. It is handled once: started (the run queued for the
   firing's JST date) or, when found later than `lateness` after its time (the scheduler was down),
   recorded as missed and not sent. Only the latest firing of a schedule is considered, never older ones.
@@ -41,7 +43,7 @@ class FireDueSchedules:
     async def __call__(self) -> list[FiredSchedule]:
         now = as_utc(self._clock.now())
         async with self._uow as uow:
-            campaigns = [c for c in await uow.campaigns.list_all() if c.is_active]
+            campaigns = [c for c in await uow.campaigns.list_all() if c.is_active and not c.is_instant_alerts]
         fired: list[FiredSchedule] = []
         for campaign in campaigns:
             fire_at = self.schedule_for(campaign.name, campaign.send_hour_jst).latest_at_or_before(now)

@@ -84,6 +84,16 @@ def test_create_list_show_and_edit_a_campaign(client: TestClient, store: InMemor
     assert edit.details["changes"]["jobs_per_mail"] == [3, 5]  # type: ignore[index]
 
 
+def test_the_instant_alert_campaigns_name_is_refused(client: TestClient, store: InMemoryStore) -> None:  # type: ignore[type-arg]
+    admin = account_with_role(client, store, Role.ADMIN)
+    for name in ("instant_alerts", "Instant_Alerts"):
+        response = client.post(CAMPAIGNS, json={"name": name}, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "name"
+    assert client.get(CAMPAIGNS, headers=admin).json()["items"] == []
+    assert store.campaigns == {}
+
+
 def test_preview_renders_the_users_mail_and_stores_and_sends_nothing(
     client: TestClient, store: InMemoryStore, tmp_path: Path  # type: ignore[type-arg]
 ) -> None:

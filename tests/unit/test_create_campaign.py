@@ -46,3 +46,19 @@ async def test_bad_settings_name_the_field(command: CreateCampaignCommand, field
     assert bad.value.field == field
     async with uow:
         assert await uow.campaigns.by_name("a") is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["instant_alerts", " INSTANT_ALERTS ", "Instant_Alerts", "ｉｎｓｔａｎｔ＿ａｌｅｒｔｓ"]
+)
+async def test_the_instant_alert_system_campaigns_name_is_reserved(name: str) -> None:
+    # The instant-alert mail finds its campaign by this name: an admin campaign of it would be taken for it.
+    uow = InMemoryUnitOfWork()
+    with pytest.raises(InvalidInput, match="reserved") as reserved:
+        await CreateCampaign(uow, CLOCK, JinjaMailComposer("noreply@mailscore.example.jp", "Mail Score"))(
+            CreateCampaignCommand(name)
+        )
+    assert reserved.value.field == "name"
+    async with uow:
+        assert await uow.campaigns.list_all() == []

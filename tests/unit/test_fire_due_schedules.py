@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryStore, InMemoryUnitOfWork
 from application.use_cases.fire_due_schedules import FireDueSchedules, ScheduleOptions
-from domain.campaign import Campaign
+from domain.alerts import INSTANT_ALERTS_CAMPAIGN
+from domain.campaign import Campaign, TemplateType
 from domain.jst import at_jst
 from tests.fakes import RecordingQueue
 
@@ -73,3 +74,15 @@ async def test_a_cron_from_the_settings_and_inactive_campaigns() -> None:
     clock.moment = at_jst(date(2026, 12, 5), 7, 30)  # Saturday: still Friday's firing, long done
     assert [f.outcome for f in await tick()] == ["missed"]
     assert queue.starts == [("weekday", DAY)]
+
+
+async def test_the_instant_alert_campaign_is_never_fired() -> None:
+    # Made with send_hour_jst=0 and active: a schedule for it would queue a run that check_can_run refuses.
+    alerts = Campaign(uuid.uuid4(), INSTANT_ALERTS_CAMPAIGN, template_type=TemplateType.INSTANT_ALERT.value,
+                      send_hour_jst=0)  # fmt: skip
+    tick, clock, queue, store = setup(alerts, Campaign(uuid.uuid4(), "daily", send_hour_jst=0))
+    clock.moment = at_jst(DAY, 0, 0)
+    assert [(f.schedule_id, f.outcome) for f in await tick()] == [("campaign:daily", "started")]
+    assert queue.starts == [("daily", DAY)]
+    async with InMemoryUnitOfWork(store) as uow:
+        assert await uow.schedule.fires(f"campaign:{INSTANT_ALERTS_CAMPAIGN}") == []

@@ -1,11 +1,14 @@
 """Per-user alert thresholds and instant-alert mail (RescoreChangedJobs with InstantAlertMail) on the
 in-memory storage and the outbox: who is alerted at what threshold, who is mailed, once, and who is not."""
 
+import dataclasses
 import email
 import email.policy
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,11 +16,14 @@ from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryUnitOfWork
 from adapters.mail.composer import JinjaMailComposer
 from adapters.mail.outbox import OutboxMailer
+from application.instant_alerts import NotTheAlertCampaign
+from application.matching import MatchingState
 from application.ports import MailDeliveryError, NullProgress, OutgoingMail
+from application.use_cases import rescore_changed_jobs
 from application.use_cases.rescore_changed_jobs import JobsChangedCommand
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 from domain.alerts import INSTANT_ALERTS_CAMPAIGN
-from domain.campaign import RunStatus
+from domain.campaign import Campaign, RunStatus, TemplateType
 from domain.delivery import Delivery, DeliveryStatus
 from domain.errors import InvalidInput
 from domain.frequency import FrequencyCap
@@ -218,3 +224,40 @@ class RelayDown:
 
     async def close(self) -> None:
         pass
+
+
+async def test_a_campaign_of_the_system_name_but_not_an_alert_one_is_not_used(world: tuple[World, Cast]) -> None:
+    # Made before the name was reserved (or behind CreateCampaign's back): found by its name, but a daily one.
+    w, _ = world
+    daily = Campaign(uuid.uuid4(), INSTANT_ALERTS_CAMPAIGN, created_at=NOW)
+    w.store.campaigns[daily.id] = daily
+    bakery = make_job("渋谷ベーカリー", hourly_wage=1500)
+    await w.add(bakery)
+    with pytest.raises(NotTheAlertCampaign, match="not the instant-alert system campaign") as refused:
+        await rescorer(w)[0](JobsChangedCommand([bakery.id], "ev1"))
+    assert (refused.value.campaign_id, refused.value.template_type) == (daily.id, TemplateType.DAILY_RECOMMENDATION)
+    assert not [r for r in w.store.runs.values() if r.campaign_id == daily.id]  # no run made, none moved to sending
+    assert (w.store.deliveries, w.store.job_alerts) == ({}, {})
+    assert not list(w.outbox.glob("*.eml"))
+
+
+async def test_a_job_closed_before_the_state_is_loaded_is_left_out_of_the_mail(
+    world: tuple[World, Cast], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event's jobs are looked up (open), then one is closed before the matching state is loaded without it.
+    w, c = world
+    bakery, cafe = make_job("渋谷ベーカリー", hourly_wage=1500), make_job("渋谷カフェ", hourly_wage=1500)
+    await w.add(bakery, cafe)
+    real = rescore_changed_jobs.load_matching_state
+
+    async def closing_first(*args: Any) -> MatchingState:
+        state = await real(*args)  # as loaded once another process's close of the cafe has committed
+        return dataclasses.replace(state, jobs={k: v for k, v in state.jobs.items() if k != cafe.id})
+
+    monkeypatch.setattr(rescore_changed_jobs, "load_matching_state", closing_first)
+    done = await rescorer(w, threshold=0.0)[0](JobsChangedCommand([bakery.id, cafe.id], "ev1"))
+    assert cafe.id in done.alerted[c.hanako.id]  # it was found open, so the socket heard of it
+    assert done.mails.planned == {c.hanako.id: [bakery.id]}
+    (mail,) = alert_mails(w)
+    assert [m.job_id for m in mail.matches] == [bakery.id]
+    assert (c.hanako.id, cafe.id) not in w.store.job_alerts
