@@ -47,7 +47,7 @@ from application.send_pacing import SendPacer
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import Delivery, DeliveryStatus, FailureKind, SkipReason
 from domain.job import Job
-from domain.suppression import BounceEvent, classify_refusal, normalize_address, status_code
+from domain.suppression import BounceEvent, classify_refusal, normalize_address, rcpt_status_code
 from domain.user import User
 
 
@@ -270,7 +270,9 @@ class _BatchState:
 
 def _refusal_bounce(d: Delivery, error: MailDeliveryError, now: datetime) -> BounceEvent | None:
     """The bounce a 5xx at RCPT TO makes of the address the delivery was sent to (the suppression key,
-    as for returned mails), keyed by the delivery: a resend after a crash refused again counts once."""
+    as for returned mails), keyed by the delivery: a resend after a crash refused again counts once. Only a
+    refusal about the address itself is one (`classify_refusal`): a block of our IP, a relay refusing to
+    relay or a DMARC failure fails the delivery but records nothing against the address."""
     if not error.recipient_refused or error.code is None:
         return None
     reply = " ".join((error.reply or "").split())
@@ -278,7 +280,7 @@ def _refusal_bounce(d: Delivery, error: MailDeliveryError, now: datetime) -> Bou
     if kind is None:
         return None
     diagnostic = _clip(f"refused at RCPT TO when sent: {error.code} {reply}".rstrip(), 2000)
-    return BounceEvent(f"rcpt:{d.id}", d.email_address, kind, status_code(reply), diagnostic, now, d.id)
+    return BounceEvent(f"rcpt:{d.id}", d.email_address, kind, rcpt_status_code(reply), diagnostic, now, d.id)
 
 
 def _clip(text: str, limit: int = 500) -> str:

@@ -50,16 +50,56 @@ def classify(action: str | None, status: str | None, diagnostic: str | None) -> 
     return BounceKind.HARD if action == "failed" else None
 
 
+# At RCPT TO, only a refusal that is about the address itself suppresses it (RFC 3463): a bad destination
+# mailbox or system (5.1.1, 5.1.2, 5.1.3, 5.1.6 moved, 5.1.10 null MX) or a disabled mailbox (5.2.1). The
+# rest of 5.1.x is not: 5.1.7/5.1.8 are our sender address, 5.1.0/5.1.4 say too little. A 5.7.x (policy: a
+# blocklisted IP, relay access denied, DMARC), 5.3.x, 5.4.x, 5.5.x, 5.0.0 and any other code are about us,
+# the relay or the message: one blocklisting must not suppress an audience for good.
+_RCPT_ADDRESS_FAILURES = frozenset({"5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1"})
+_MAILBOX_FULL = frozenset({"2.2", "2.3"})  # subject.detail of a full mailbox / a message too big for it
+# The enhanced code of a reply opens its text (RFC 2034); one further in is an IP address or a quotation.
+_RCPT_STATUS = re.compile(r"\s*(?:[245]\d\d[ -]\s*)?([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# Words by which a reply without an enhanced code says it refuses us (a blocklist, relaying, a policy).
+_POLICY_WORDS = re.compile(
+    r"block|spamhaus|spamcop|barracuda|black ?list|deny ?list|\bd?nsbl\b|\brbl\b|relay(?:ing)? (?:access )?denied"
+    r"|relay(?:ing)? not permitted|not permitted to relay|policy|dmarc|\bspf\b|\bdkim\b|reputation|banned"
+    r"|\bspam\b",
+    re.IGNORECASE,
+)
+
+
+def rcpt_status_code(reply: str | None) -> str | None:
+    """The RFC 3463 code that opens an SMTP reply's text (e.g. 5.1.1 in `5.1.1 no such user`), or None."""
+    match = _RCPT_STATUS.match(reply or "")
+    return ".".join(match.groups()) if match else None
+
+
 def classify_refusal(code: int, reply: str) -> BounceKind | None:
-    """What a relay's refusal of a recipient at RCPT TO says about the address, by the rules of `classify`
-    (a 5xx is hard, a full mailbox soft). RFC 5321 (4.5.3.1.10) asks for a bare 552 at RCPT to be read as
-    temporary: it is the full mailbox of RFC 821, so soft. A 4xx says nothing about the address (it is
-    retried), and None."""
+    """What a relay's refusal of a recipient at RCPT TO says about the address: HARD (suppress at once) only
+    for an address-level failure, SOFT for a full mailbox, None (record nothing against the address; the
+    delivery still fails) for everything else. This is stricter than `classify` for returned mails: a
+    refusal at RCPT is as often about our sending IP or relay as about the recipient.
+
+    With an enhanced code: 5.1.1/5.1.2/5.1.3/5.1.6/5.1.10 and 5.2.1 are hard; 5.2.2/5.2.3 (and 4.2.2/4.2.3)
+    soft; any other code None. Without one: a bare 550/551/553 is hard (the usual "user unknown") unless its
+    text names a block or policy (`client host blocked`, `relay access denied`, ...); RFC 5321 (4.5.3.1.10)
+    asks for a bare 552 at RCPT to be read as temporary: it is the full mailbox of RFC 821, so soft; any
+    other bare 5xx None. A 4xx says nothing about the address (it is retried), and None."""
     if not 500 <= code < 600:
         return None
-    if code == 552 and status_code(reply) is None:
+    status = rcpt_status_code(reply)
+    if status is not None:
+        if status in _RCPT_ADDRESS_FAILURES:
+            return BounceKind.HARD
+        klass, _, rest = status.partition(".")
+        if klass in ("4", "5") and rest in _MAILBOX_FULL:
+            return BounceKind.SOFT
+        return None
+    if code == 552:
         return BounceKind.SOFT
-    return classify("failed", None, f"{code} {reply}")
+    if code in (550, 551, 553) and _POLICY_WORDS.search(reply) is None:
+        return BounceKind.HARD
+    return None
 
 
 def normalize_address(address: str) -> str:

@@ -1,6 +1,7 @@
 """A recipient the relay refuses for good at RCPT TO is a bounce of the address: suppressed in the same
 commit as the delivery's outcome, and skipped by every later run. A refusal of the message (MAIL FROM,
-DATA) leaves the address alone."""
+DATA) leaves the address alone, and so does a refusal at RCPT that is about us (a blocklisted IP, relay
+access denied, DMARC): only an address-level failure (5.1.1, 5.2.1, a bare 550 "no such user") suppresses."""
 
 import dataclasses
 import uuid
@@ -61,14 +62,54 @@ class RefusingMailer:
     ("code", "reply", "kind"),
     [
         (550, "5.1.1 no such user here", BounceKind.HARD),
-        (550, "mailbox unavailable", BounceKind.HARD),  # no enhanced code: 5xx is hard
+        (550, "5.1.1 <gone@example.jp>: Recipient address rejected: User unknown", BounceKind.HARD),
+        (550, "5.1.2 bad destination system address", BounceKind.HARD),
         (553, "5.1.3 bad address syntax", BounceKind.HARD),
+        (551, "5.1.6 user has moved", BounceKind.HARD),
+        (556, "5.1.10 recipient domain has a null MX", BounceKind.HARD),
+        (550, "5.2.1 mailbox disabled, not accepting messages", BounceKind.HARD),
+        (550, "mailbox unavailable", BounceKind.HARD),  # no enhanced code: a bare 550 is "user unknown"
+        (550, "No such user", BounceKind.HARD),
+        (551, "User not local", BounceKind.HARD),
+        (553, "mailbox name not allowed", BounceKind.HARD),
         (552, "5.2.2 mailbox full", BounceKind.SOFT),  # a full phone, as Japanese carriers say it
+        (552, "5.2.3 message exceeds the mailbox's limit", BounceKind.SOFT),
+        (550, "4.2.2 mailbox full", BounceKind.SOFT),
         (552, "over quota", BounceKind.SOFT),  # RFC 5321 4.5.3.1.10: a bare 552 at RCPT is not for good
         (450, "4.2.1 try later", None),
+        # about us, the relay or the message, not the address: the delivery fails, the address stays
+        (550, "5.7.1 client host blocked using zen.spamhaus.org", None),
+        (554, "5.7.1 Relay access denied", None),
+        (550, "5.7.606 Access denied, banned sending IP [203.0.113.7]", None),
+        (550, "5.7.26 This mail has been blocked because the sender is unauthenticated (DMARC)", None),
+        (550, "5.7.1 Service unavailable", None),
+        (550, "5.1.7 bad sender mailbox address syntax", None),  # our sender address
+        (550, "5.1.8 sender address rejected: domain not found", None),
+        (550, "5.1.0 address rejected", None),  # "other address status" says too little
+        (550, "5.3.0 other mail system problem", None),
+        (550, "5.4.1 recipient address rejected: access denied", None),
+        (550, "5.4.4 unable to route", None),
+        (550, "5.5.1 bad command", None),
+        (550, "5.0.0 error", None),
+        (550, "5.2.4 mailing list expansion problem", None),
+        (550, "Service unavailable; client host blocked", None),
+        (550, "Service unavailable; Client host [203.0.113.7] blocked using bl.spamcop.net", None),
+        (554, "Relay access denied", None),
+        (550, "Message rejected due to local policy", None),
+        (550, "SPF check failed", None),
+        (550, "Your IP is on our blacklist", None),
+        (553, "sending host is listed in a blocklist", None),
+        (550, "Rejected: poor sender reputation", None),
+        (550, "DMARC policy of the sender domain is reject", None),
+        (554, "transaction failed", None),  # bare codes other than 550/551/553 (and 552): not the address
+        (501, "syntax error in parameters", None),
+        (554, "[5.1.1.9] Client host rejected: access denied", None),  # an IP address is not a status code
+        (550, "Client host 5.1.1.9 rejected: Access denied by policy", None),
     ],
 )
-def test_a_refusal_at_rcpt_is_classified_like_a_returned_mail(code: int, reply: str, kind: BounceKind | None) -> None:
+def test_a_refusal_at_rcpt_suppresses_only_for_what_is_about_the_address(
+    code: int, reply: str, kind: BounceKind | None
+) -> None:
     assert classify_refusal(code, reply) is kind
 
 
@@ -143,6 +184,64 @@ async def test_a_refusal_of_the_message_fails_the_delivery_but_leaves_the_addres
     assert (delivery.status, delivery.failure) == (DeliveryStatus.FAILED, FailureKind.PERMANENT)
     assert uow.store.bounce_events == {}
     assert stats.suppressed == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        rcpt(550, "5.7.1 client host blocked using zen.spamhaus.org"),  # our IP on a blocklist
+        rcpt(554, "5.7.1 Relay access denied"),  # a misconfigured smarthost
+        rcpt(550, "5.7.606 Access denied, banned sending IP [203.0.113.7]"),
+        rcpt(550, "5.7.26 Unauthenticated email from mailscore.example.jp is not accepted due to DMARC"),
+        rcpt(550, "Service unavailable; client host blocked"),  # no enhanced code, but a block
+    ],
+)
+async def test_a_refusal_at_rcpt_about_us_fails_the_delivery_but_does_not_suppress_the_address(
+    error: MailDeliveryError,
+) -> None:
+    uow = InMemoryUnitOfWork()
+    user = make_user("1500041", "fine")
+    campaign, run = await plan(uow, [user], [make_job("ホール")])
+    stats = SendStats()
+    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
+        campaign, run, stats
+    )
+    async with uow:
+        delivery = await uow.deliveries.for_user(run.id, user.id)
+        assert await uow.suppressions.get(user.email) is None
+        assert await uow.suppressions.soft_count(user.email) == 0
+    assert delivery is not None
+    assert (delivery.status, delivery.failure, delivery.smtp_code) == (DeliveryStatus.FAILED,
+                                                                       FailureKind.PERMANENT, error.code)  # fmt: skip
+    assert uow.store.bounce_events == {}
+    assert uow.store.suppressions == {}
+    assert stats.suppressed == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(rcpt(550, "5.1.1 <gone@example.jp>: user unknown"), "5.1.1"), (rcpt(550, "No such user"), None)],
+)
+async def test_a_refusal_at_rcpt_about_the_address_suppresses_it_at_once(
+    error: MailDeliveryError, status: str | None
+) -> None:
+    uow = InMemoryUnitOfWork()
+    user = make_user("1500041", "gone")
+    campaign, run = await plan(uow, [user], [make_job("ホール")])
+    stats = SendStats()
+    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
+        campaign, run, stats
+    )
+    async with uow:
+        delivery = await uow.deliveries.for_user(run.id, user.id)
+        suppression = await uow.suppressions.get(user.email)
+    assert delivery is not None
+    assert (delivery.status, delivery.failure) == (DeliveryStatus.FAILED, FailureKind.PERMANENT)
+    assert suppression is not None
+    assert (suppression.kind, suppression.delivery_id) == (BounceKind.HARD, delivery.id)
+    [event] = uow.store.bounce_events.values()
+    assert (event.kind, event.status) == (BounceKind.HARD, status)
+    assert stats.suppressed == 1
 
 
 @pytest.mark.parametrize("limit", [2, 3])
