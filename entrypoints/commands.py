@@ -17,7 +17,7 @@ from application.use_cases.import_jobs import ImportJobs
 from application.use_cases.import_users import ImportUsers
 from application.use_cases.recommend_jobs import RecommendJobs, RecommendQuery
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand, RunSummary
-from entrypoints.config import DEFAULT_HOME, Settings
+from entrypoints.config import DEFAULT_HOME, ConfigError, Settings
 from entrypoints.console import RichProgress, print_summary
 from entrypoints.ioc import make_container
 
@@ -58,8 +58,13 @@ def _fresh_demo_paths(args: Namespace, settings: Settings) -> Settings:
 
 
 async def demo(args: Namespace, settings: Settings, console: Console) -> int:
-    from adapters.sqlalchemy.migrate import upgrade
+    from adapters.sqlalchemy.migrate import holds_users, upgrade
 
+    if args.database is not None:  # checked before the outbox's old mails are removed
+        await upgrade(args.database)
+        if await holds_users(args.database):
+            raise ConfigError(f"--database {_safe_url(args.database)}: it holds users already; the demo builds a "
+                              "fresh database: give an empty one, or leave --database out for var/demo.sqlite3")
     settings = _fresh_demo_paths(args, settings)
     console.print(f"[bold]Mail Score demo[/bold]: {args.users:,} users x {args.jobs:,} jobs, seed {args.seed}")
     console.print(DEMO_NOTICE, style="dim")

@@ -47,6 +47,16 @@ async def current_revision(url: str) -> str | None:
         await engine.dispose()
 
 
+async def holds_users(url: str) -> bool:
+    """Whether the database at `url` (its schema up to date) has any user: a demo refuses to build into it."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return bool((await connection.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM users)")).scalar())
+    finally:
+        await engine.dispose()
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 

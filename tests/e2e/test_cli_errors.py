@@ -117,3 +117,20 @@ def test_mail_bounces_names_each_bad_file_and_reads_the_rest(cli, tmp_path: Path
     missing = cli("mail", "bounces", str(tmp_path / "nope"))
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"error: DIR: not a directory: {tmp_path / 'nope'}"
+
+
+def test_a_demo_into_a_database_that_holds_users_is_refused_before_the_outbox_is_touched(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'small.sqlite3'}"
+    outbox = tmp_path / "box"
+    first = cli("demo", "--users", "30", "--jobs", "100", "--database", database, "--outbox", str(outbox))
+    assert first.returncode == 0, first.stderr
+    mails = sorted(outbox.glob("*.eml"))
+    assert mails
+    again = cli("demo", "--users", "30", "--jobs", "100", "--database", database, "--outbox", str(outbox))
+    assert again.returncode == 2
+    assert again.stderr.strip().startswith("error: --database sqlite+aiosqlite:///")
+    assert "holds users already" in again.stderr
+    assert "Traceback" not in again.stderr + again.stdout
+    assert sorted(outbox.glob("*.eml")) == mails  # the first demo's mails are all still there
