@@ -49,22 +49,19 @@ def _fresh_demo_paths(args: Namespace, settings: Settings) -> Settings:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
         database = f"sqlite+aiosqlite:///{DEMO_DATABASE}"
-    outbox = args.outbox or settings.outbox_dir
+    return settings.with_overrides(database_url=database, outbox_dir=args.outbox or settings.outbox_dir)
+
+
+def _clear_old_mails(outbox: Path) -> None:
     # Only the mails a previous demo left: never the folder, which may be someone's real outbox.
     outbox.mkdir(parents=True, exist_ok=True)
     for old_mail in outbox.glob("*.eml"):
         old_mail.unlink()
-    return settings.with_overrides(database_url=database, outbox_dir=outbox)
 
 
 async def demo(args: Namespace, settings: Settings, console: Console) -> int:
     from adapters.sqlalchemy.migrate import holds_users, upgrade
 
-    if args.database is not None:  # checked before the outbox's old mails are removed
-        await upgrade(args.database)
-        if await holds_users(args.database):
-            raise ConfigError(f"--database {_safe_url(args.database)}: it holds users already; the demo builds a "
-                              "fresh database: give an empty one, or leave --database out for var/demo.sqlite3")
     settings = _fresh_demo_paths(args, settings)
     console.print(f"[bold]Mail Score demo[/bold]: {args.users:,} users x {args.jobs:,} jobs, seed {args.seed}")
     console.print(DEMO_NOTICE, style="dim")
@@ -72,6 +69,10 @@ async def demo(args: Namespace, settings: Settings, console: Console) -> int:
     started = time.perf_counter()
     await upgrade(settings.database_url)
     timings["database schema"] = time.perf_counter() - started
+    if args.database is not None and await holds_users(args.database):  # before any old mail is removed
+        raise ConfigError(f"--database {_safe_url(args.database)}: it holds users already; the demo builds a "
+                          "fresh database: give an empty one, or leave --database out for var/demo.sqlite3")
+    _clear_old_mails(settings.outbox_dir)
     container = make_container(settings, progress=RichProgress(console))
     try:
         reference = await container.get(ReferenceData)

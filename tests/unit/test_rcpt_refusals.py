@@ -158,6 +158,22 @@ async def test_a_550_at_rcpt_suppresses_the_address_and_the_next_run_skips_it() 
     assert mailer.tried == ["fine@example.jp"]  # the refused address is never offered to the relay again
 
 
+async def send_refused(local: str, error: MailDeliveryError) -> tuple[InMemoryUnitOfWork, User, Delivery, SendStats]:
+    """One user planned and sent to a relay that refuses them with `error`: the store, the user, their
+    delivery afterwards and the send's figures."""
+    uow = InMemoryUnitOfWork()
+    user = make_user("1500041", local)
+    campaign, run = await plan(uow, [user], [make_job("ホール")])
+    stats = SendStats()
+    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
+        campaign, run, stats
+    )
+    async with uow:
+        delivery = await uow.deliveries.for_user(run.id, user.id)
+    assert delivery is not None
+    return uow, user, delivery, stats
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -170,17 +186,9 @@ async def test_a_550_at_rcpt_suppresses_the_address_and_the_next_run_skips_it() 
 async def test_a_refusal_of_the_message_fails_the_delivery_but_leaves_the_address_alone(
     error: MailDeliveryError,
 ) -> None:
-    uow = InMemoryUnitOfWork()
-    user = make_user("1500041", "big")
-    campaign, run = await plan(uow, [user], [make_job("ホール")])
-    stats = SendStats()
-    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
-        campaign, run, stats
-    )
+    uow, user, delivery, stats = await send_refused("big", error)
     async with uow:
-        delivery = await uow.deliveries.for_user(run.id, user.id)
         assert await uow.suppressions.get(user.email) is None
-    assert delivery is not None
     assert (delivery.status, delivery.failure) == (DeliveryStatus.FAILED, FailureKind.PERMANENT)
     assert uow.store.bounce_events == {}
     assert stats.suppressed == 0
@@ -199,18 +207,10 @@ async def test_a_refusal_of_the_message_fails_the_delivery_but_leaves_the_addres
 async def test_a_refusal_at_rcpt_about_us_fails_the_delivery_but_does_not_suppress_the_address(
     error: MailDeliveryError,
 ) -> None:
-    uow = InMemoryUnitOfWork()
-    user = make_user("1500041", "fine")
-    campaign, run = await plan(uow, [user], [make_job("ホール")])
-    stats = SendStats()
-    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
-        campaign, run, stats
-    )
+    uow, user, delivery, stats = await send_refused("fine", error)
     async with uow:
-        delivery = await uow.deliveries.for_user(run.id, user.id)
         assert await uow.suppressions.get(user.email) is None
         assert await uow.suppressions.soft_count(user.email) == 0
-    assert delivery is not None
     assert (delivery.status, delivery.failure, delivery.smtp_code) == (DeliveryStatus.FAILED,
                                                                        FailureKind.PERMANENT, error.code)  # fmt: skip
     assert uow.store.bounce_events == {}
@@ -225,17 +225,9 @@ async def test_a_refusal_at_rcpt_about_us_fails_the_delivery_but_does_not_suppre
 async def test_a_refusal_at_rcpt_about_the_address_suppresses_it_at_once(
     error: MailDeliveryError, status: str | None
 ) -> None:
-    uow = InMemoryUnitOfWork()
-    user = make_user("1500041", "gone")
-    campaign, run = await plan(uow, [user], [make_job("ホール")])
-    stats = SendStats()
-    await RunSender(uow, COMPOSER, RefusingMailer({user.email: error}), FixedClock(NOW), OPTIONS).send_all(
-        campaign, run, stats
-    )
+    uow, user, delivery, stats = await send_refused("gone", error)
     async with uow:
-        delivery = await uow.deliveries.for_user(run.id, user.id)
         suppression = await uow.suppressions.get(user.email)
-    assert delivery is not None
     assert (delivery.status, delivery.failure) == (DeliveryStatus.FAILED, FailureKind.PERMANENT)
     assert suppression is not None
     assert (suppression.kind, suppression.delivery_id) == (BounceKind.HARD, delivery.id)
