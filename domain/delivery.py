@@ -12,6 +12,7 @@ from operator import attrgetter
 from typing import TypeVar
 
 from domain.errors import InvalidTransition
+from domain.ids import time_ordered_id
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -76,7 +77,7 @@ class MatchedJob:
     reasons: list[str]
     distance_km: float | None
     commute_minutes: int | None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=time_ordered_id)
 
 
 @dataclass(eq=False)
@@ -89,7 +90,7 @@ class Delivery:
     reason: str | None = None
     subject: str | None = None
     message_id: str | None = None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=time_ordered_id)
     created_at: datetime | None = None
     sent_at: datetime | None = None
     opened_at: datetime | None = None
@@ -195,7 +196,7 @@ class PlannedMatch:
     reasons: list[str]
     distance_km: float | None
     commute_minutes: int | None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=time_ordered_id)
 
 
 @_pickled_by_fields
@@ -211,7 +212,7 @@ class PlannedDelivery:
     status: DeliveryStatus
     reason: str | None
     matches: tuple[PlannedMatch, ...]
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=time_ordered_id)
     variant_id: uuid.UUID | None = None
 
     def as_delivery(self, created_at: datetime) -> Delivery:
