@@ -4,14 +4,12 @@ PostgreSQL takes each batch as one INSERT ... SELECT FROM unnest(arrays) and the
 SQLite gets multi-row INSERTs. Either way a delivery whose (run, user) exists is skipped along with its
 matches, which is what lets a crashed planning step simply run again."""
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import instance_dict
 
@@ -22,7 +20,7 @@ from adapters.sqlalchemy.bulk import (
     copy_rows,
     dialect_name,
 )
-from adapters.sqlalchemy.sqlite_bulk import datetime_text, executemany, json_text, uuid_text
+from adapters.sqlalchemy.sqlite_bulk import datetime_text, insert_rows, json_text, present_keys, uuid_text
 from domain.delivery import Delivery, MatchedJob, PlannedDelivery, PlannedMatch
 from domain.jst import as_utc
 
@@ -86,28 +84,13 @@ def _as_row_source(d: PlannedDelivery | Delivery, now: datetime) -> Any:
     return d
 
 
-async def _present(session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    present: set[uuid.UUID] = set()
-    for chunk in chunked(ids):
-        present.update(await session.scalars(select(t.email_logs.c.id).where(t.email_logs.c.id.in_(chunk))))
-    return present
-
-
-_SQLITE_INSERT_DELIVERIES = (
-    f"INSERT INTO email_logs ({', '.join(name for name, _ in _DELIVERY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_DELIVERY_COLUMNS))}) ON CONFLICT DO NOTHING"
-)
-_SQLITE_INSERT_MATCHES = (
-    f"INSERT INTO matching_results ({', '.join(_MATCH_COLUMNS)}) VALUES ({', '.join('?' * len(_MATCH_COLUMNS))})"
-)
+_DELIVERY_NAMES = tuple(name for name, _ in _DELIVERY_COLUMNS)
 
 
 async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
     rows = []
-    ids = []
     for d in batch:
         v = _values(d)
-        ids.append(v["id"])
         rows.append((
             uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["campaign_id"]), uuid_text(v["user_id"]),
             v["email_address"], v["subject"], str(v["status"]), v["reason"], v["message_id"], v["attempts"],
@@ -116,16 +99,16 @@ async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
         ))  # fmt: skip
     # Inserted: the ids present after the insert that were not before (a row met an existing
     # (run, user), or is being submitted again, when its id was there already or never appears).
-    before = await _present(session, ids)
-    await executemany(session, _SQLITE_INSERT_DELIVERIES, rows)
-    inserted = await _present(session, ids) - before
+    ids = [row[0] for row in rows]
+    before = await present_keys(session, "email_logs", "id", ids)
+    await insert_rows(session, "email_logs", _DELIVERY_NAMES, rows, " ON CONFLICT DO NOTHING")
+    inserted = await present_keys(session, "email_logs", "id", ids) - before
     matches = []
-    for d in batch:
-        v = _values(d)
-        if v["id"] not in inserted:
+    for d, row in zip(batch, rows, strict=True):
+        delivery, run, user, created = row[0], row[1], row[3], row[10]
+        if delivery not in inserted:
             continue
-        delivery, run, user, created = uuid_text(v["id"]), uuid_text(v["run_id"]), uuid_text(v["user_id"]), \
-            datetime_text(v["created_at"])  # fmt: skip
+        v = _values(d)
         for match in v["matches"]:
             m = _values(match)
             matches.append((
@@ -133,8 +116,7 @@ async def _add_batch_sqlite(session: AsyncSession, batch: list[Any]) -> int:
                 m["basic_score"], m["seo_score"], m["personalized_score"], json_text(list(m["reasons"])),
                 m["distance_km"], m["commute_minutes"], created,
             ))  # fmt: skip
-    if matches:
-        await executemany(session, _SQLITE_INSERT_MATCHES, matches)
+    await insert_rows(session, "matching_results", _MATCH_COLUMNS, matches)
     return len(inserted)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name, insert_ignoring_conflicts
+from adapters.sqlalchemy.sqlite_bulk import datetime_text, fetch_batches, parse_datetime, uuid_parser
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
 from domain.company import Company
@@ -160,6 +161,9 @@ _EVENTS_SQL = (
 )
 
 
+_SQLITE_EVENTS_SQL = _EVENTS_SQL.replace("$1", "?")
+
+
 class SqlAlchemyActionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -168,11 +172,7 @@ class SqlAlchemyActionRepository:
         self._session.add(action)
 
     async def events_since(self, since: datetime) -> list[ActionEvent]:
-        # Core rows, not mapped objects: a run reads about a million actions and needs four fields.
-        actions = t.user_actions
-        query = select(actions.c.user_id, actions.c.entity_id, actions.c.action_type, actions.c.created_at).where(
-            actions.c.created_at >= since, actions.c.entity_id.is_not(None)
-        )
+        # Plain rows, not mapped objects: a run reads about a million actions and needs four fields.
         kinds = {kind.value: kind for kind in ActionKind}
         if await dialect_name(self._session) == "postgresql":
             # Straight from asyncpg: its UUIDs are uuid.UUID already (a subclass), and skipping the
@@ -180,10 +180,12 @@ class SqlAlchemyActionRepository:
             driver = await asyncpg_connection(self._session)
             rows = await driver.fetch(_EVENTS_SQL, since)
             return [ActionEvent(u, j, kinds[k], at) for u, j, k, at in rows]
-        result = await self._session.stream(query.execution_options(yield_per=50_000))
+        # Straight from the driver too: a million rows through the Core result's per-value processing took
+        # 18 s at 100k users; the stored forms parsed here (each distinct id once) take a few.
         events: list[ActionEvent] = []
-        async for partition in result.partitions():
-            events.extend(ActionEvent(u, j, kinds[str(k)], at) for u, j, k, at in partition)
+        as_uuid = uuid_parser()
+        async for rows in fetch_batches(self._session, _SQLITE_EVENTS_SQL, (datetime_text(since),)):
+            events.extend(ActionEvent(as_uuid(u), as_uuid(j), kinds[k], parse_datetime(at)) for u, j, k, at in rows)
         return events
 
     async def list_since(self, since: datetime, user_ids: Collection[uuid.UUID] | None = None) -> list[Action]:

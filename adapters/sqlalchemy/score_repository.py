@@ -10,13 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import chunked, copy_rows, dialect_name
-from adapters.sqlalchemy.sqlite_bulk import datetime_text, executemany, json_text, uuid_text
+from adapters.sqlalchemy.sqlite_bulk import datetime_text, insert_rows, json_text, uuid_text
 from application.ports import ScoreRecord
 from domain.jst import as_utc
 from domain.scoring.model import FACTOR_NAMES, ScoreBreakdown
 
 _COLUMNS = ScoreRecord._fields  # the table's columns, in the record's order
-_SQLITE_INSERT = f"INSERT INTO user_job_scores ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 class SqlAlchemyScoreRepository:
@@ -42,7 +41,7 @@ class SqlAlchemyScoreRepository:
              r.total_score, json_text(r.score_factors), datetime_text(r.calculated_at))
             for r in records
         ]  # fmt: skip
-        await executemany(self._session, _SQLITE_INSERT, rows)
+        await insert_rows(self._session, "user_job_scores", _COLUMNS, rows)
 
     async def top_for_user(self, user_id: uuid.UUID, limit: int) -> list[ScoreRecord]:
         scores = t.user_job_scores
