@@ -23,7 +23,7 @@ from domain.roles import Role, has_permission
 PERMISSION = "permission"
 API_KEY_ALLOWED = "api_key"
 API_KEY_HEADER = "X-API-Key"
-RESOLVED = "app_scoped_dependencies"
+PRINCIPAL = "principal"  # the request state's key for whoever the guard let through
 T = TypeVar("T")
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 BEARER_OR_KEY_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}, {"ApiKey": []}]
@@ -69,14 +69,25 @@ class Principal:
         return who.rate_key
 
 
-async def app_scoped(connection: ASGIConnection[Any, Any, Any, Any], kind: type[T]) -> T:
-    """An application-scoped dependency, resolved once per app rather than through every request's
-    container (the guard runs on every request)."""
-    resolved: dict[type[Any], Any] = connection.app.state.setdefault(RESOLVED, {})
-    found = resolved.get(kind)
-    if found is None:
-        found = resolved[kind] = await connection.app.state.dishka_container.get(kind)
-    return cast(T, found)
+class AppScoped:
+    """Application-scoped dependencies of one app, each resolved once through its container rather than
+    through every request's (the guard runs on every request)."""
+
+    def __init__(self) -> None:
+        self._found: dict[type[Any], Any] = {}
+
+    async def get(self, connection: ASGIConnection[Any, Any, Any, Any], kind: type[T]) -> T:
+        found = self._found.get(kind)
+        if found is None:
+            found = self._found[kind] = await connection.app.state.dishka_container.get(kind)
+        return cast(T, found)
+
+
+def request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's state as the plain dict behind `connection.state` (which builds a new State object on
+    every access; the guard and the dependencies read it several times a request)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    return state
 
 
 def _bearer_token(header: str) -> str | None:
@@ -84,7 +95,9 @@ def _bearer_token(header: str) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def permission_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, resolved: AppScoped
+) -> None:
     """The app-wide guard (see the module docstring)."""
     needed = handler.opt.get(PERMISSION)
     if needed is None:
@@ -92,10 +105,11 @@ async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handl
     headers = connection.headers
     secret = headers.get(API_KEY_HEADER)
     if secret is not None:
-        connection.state.principal = Principal(partner=await _partner(connection, secret, needed, handler))
+        partner = await _partner(connection, secret, needed, handler)
+        request_state(connection)[PRINCIPAL] = Principal(partner=partner)
         return
     token = _bearer_token(headers.get("authorization", ""))
-    tokens = await app_scoped(connection, AccessTokens)
+    tokens = await resolved.get(connection, AccessTokens)
     claims = tokens.read(token) if token else None
     if claims is None:
         raise NotAuthorized("a valid bearer access token (or X-API-Key) is required")
@@ -105,7 +119,7 @@ async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handl
         raise NotAuthorized("a valid bearer access token is required") from None
     if not has_permission(role, needed):
         raise PermissionDenied(needed)
-    connection.state.principal = Principal(caller=Caller(claims.user_id, role))
+    request_state(connection)[PRINCIPAL] = Principal(caller=Caller(claims.user_id, role))
 
 
 async def _partner(
@@ -124,7 +138,7 @@ async def _partner(
 
 def authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Whoever the guard let through on this request (None on public routes)."""
-    principal = getattr(connection.state, "principal", None)
+    principal = request_state(connection).get(PRINCIPAL)
     return principal if isinstance(principal, Principal) else None
 
 

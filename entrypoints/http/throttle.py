@@ -16,42 +16,49 @@ from litestar.types import Guard
 from adapters.cache.client_ip import IPNetwork, client_ip
 from application.errors import RateLimited
 from application.use_cases.throttle_request import ThrottleCommand, ThrottleRequest
-from entrypoints.http.auth import app_scoped, authenticated, permission_guard
+from entrypoints.http.auth import AppScoped, authenticated, permission_guard, request_state
 from entrypoints.http.metrics import HttpMetrics
 
 RATE_LIMIT = "rate_limit"
 # The same peer and X-Forwarded-For (and proxies) give the same client: parsed once, not on every request.
 _cached_client_ip = lru_cache(maxsize=4096)(client_ip)
 NOT_RATE_LIMITED: dict[str, Any] = {"opt": {RATE_LIMIT: False}}
+CLIENT_IP = "client_ip"  # the request state's key for the parsed client address
 
 
 def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy."""
-    state = connection.state  # a new State object on every access: read it once
-    found = getattr(state, "client_ip", None)
+    state = request_state(connection)
+    found = state.get(CLIENT_IP)
     if isinstance(found, str):
         return found
     trusted: tuple[IPNetwork, ...] = connection.app.state.trusted_proxies
     forwarded = ",".join(connection.headers.getall("x-forwarded-for", [])) or None
     found = _cached_client_ip(connection.client.host if connection.client else None, forwarded, trusted)
-    state.client_ip = found
+    state[CLIENT_IP] = found
     return found
 
 
 def access_guard(metrics: HttpMetrics) -> Guard:
+    """The guard of one app (it resolves that app's token reader and throttle once)."""
+    resolved = AppScoped()
+
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         try:
-            await permission_guard(connection, handler)
+            await permission_guard(connection, handler, resolved)
         except Exception:
-            await _throttle(connection, handler, metrics)
+            await _throttle(connection, handler, metrics, resolved)
             raise
-        await _throttle(connection, handler, metrics)
+        await _throttle(connection, handler, metrics, resolved)
 
     return guard
 
 
 async def _throttle(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, metrics: HttpMetrics
+    connection: ASGIConnection[Any, Any, Any, Any],
+    handler: BaseRouteHandler,
+    metrics: HttpMetrics,
+    resolved: AppScoped,
 ) -> None:
     if not handler.opt.get(RATE_LIMIT, True):
         return
@@ -60,7 +67,7 @@ async def _throttle(
     if principal is not None:
         per_hour = principal.partner.rate_limit_per_hour if principal.partner else None
         command = ThrottleCommand(command.client_ip, principal.rate_key, per_hour)
-    throttle = await app_scoped(connection, ThrottleRequest)
+    throttle = await resolved.get(connection, ThrottleRequest)
     try:
         await throttle(command)
     except RateLimited as exc:
