@@ -65,7 +65,7 @@ from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
 from application.use_cases.post_job import PostJob
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
-from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.recommend_jobs import Recommendation, RecommendJobs, RecommendQuery
 from application.use_cases.recompute_user_matches import RecomputeUserMatches
 from application.use_cases.record_action import RecordAction
 from application.use_cases.record_bounces import BouncePolicy, RecordBounces
@@ -368,7 +368,14 @@ class UseCaseProvider(Provider):
     mail_sending = provide_all(RetryFailedMail)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
-    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)
+    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob)
+
+    @provide(scope=Scope.APP)
+    def list_matches(
+        self, container: AsyncContainer, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
+    ) -> ListMatches:
+        """Application-scoped, so a warm `GET /me/matches` opens no request scope; a miss ranks in one."""
+        return ListMatches(RecommendInItsOwnScope(container), matches, cursors, clock, stats)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces, ChangeMailPreferences)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(
@@ -377,6 +384,18 @@ class UseCaseProvider(Provider):
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
     runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules, SweepExpiredJobs)
     events = provide_all(RescoreChangedJobs, RecomputeUserMatches, InstantAlertMail)
+
+
+class RecommendInItsOwnScope:
+    """RecommendJobs in a request scope (so a unit of work) of its own for every call."""
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+
+    async def __call__(self, query: RecommendQuery) -> Recommendation:
+        async with self._container() as scoped:
+            recommend = await scoped.get(RecommendJobs)
+            return await recommend(query)
 
 
 class ChannelsProvider(Provider):

@@ -10,17 +10,21 @@ forged one, or one whose snapshot has gone (after MatchCacheSettings.snapshot_tt
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from application.match_cache import MatchCache, MatchItem, MatchSnapshot, new_snapshot_id
 from application.paging import CursorCodec, cursor_int
 from application.ports import CacheStats, Clock
-from application.use_cases.recommend_jobs import MAX_LIMIT, RecommendJobs, RecommendQuery
+from application.use_cases.recommend_jobs import MAX_LIMIT, Recommendation, RecommendQuery
 from domain.errors import InvalidInput
 
 DEPTH = MAX_LIMIT  # how many ranked jobs a snapshot holds
 CURSOR_LISTING = "matches"
 CACHE_NAME = "matches"
+# RecommendJobs, or a caller of it in a unit of work of its own: ListMatches ranks only on a miss, so it can
+# outlive a request (the API keeps one for the app's lifetime) while every ranking gets a fresh unit of work.
+Recommend = Callable[[RecommendQuery], Awaitable[Recommendation]]
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class MatchPage:
 
 class ListMatches:
     def __init__(
-        self, recommend: RecommendJobs, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
+        self, recommend: Recommend, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
     ) -> None:
         self._recommend = recommend
         self._matches = matches

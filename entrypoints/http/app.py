@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from dishka import Provider, Scope, provide
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider
 from litestar import Litestar, Router
 from litestar.channels import ChannelsPlugin
 from litestar.di import Provide
@@ -33,6 +33,7 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.notifications import notifications_route, redact_token_parameters
 from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
+from entrypoints.http.request_scope import setup_lazy_dishka
 from entrypoints.http.throttle import access_guard
 from entrypoints.ioc import ChannelsProvider, make_container
 
@@ -130,7 +131,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         debug=False,
     )
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
-    setup_dishka(container, app)
+    setup_lazy_dishka(container, app)  # a request scope only for requests that need one
     app.asgi_handler = http_metrics.middleware(app.asgi_handler)  # outermost: sees 404s and error responses
     return app
 
