@@ -30,6 +30,7 @@ from entrypoints.http.controllers.profile import ProfileController
 from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.match_pages import MatchPageEncoder
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.notifications import notifications_route, redact_token_parameters
 from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
@@ -41,7 +42,8 @@ API_PREFIX = "/api/v1"
 
 
 class MetricsProvider(Provider):
-    """The app's metrics count the use-cases' cache lookups (the CacheStats port) for /metrics."""
+    """The app's metrics count the use-cases' cache lookups (the CacheStats port) for /metrics; the app's
+    own page encoder (its kept JSON is per app)."""
 
     def __init__(self, metrics: HttpMetrics) -> None:
         super().__init__()
@@ -50,6 +52,10 @@ class MetricsProvider(Provider):
     @provide(scope=Scope.APP, override=True)
     def cache_stats(self) -> CacheStats:
         return self._metrics
+
+    @provide(scope=Scope.APP)
+    def match_pages(self) -> MatchPageEncoder:
+        return MatchPageEncoder()
 
 
 def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
