@@ -23,6 +23,7 @@ from domain.roles import Role, has_permission
 PERMISSION = "permission"
 API_KEY_ALLOWED = "api_key"
 API_KEY_HEADER = "X-API-Key"
+API_KEY_HEADER_NAME = API_KEY_HEADER.lower().encode()
 PRINCIPAL = "principal"  # the request state's key for whoever the guard let through
 T = TypeVar("T")
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
@@ -90,6 +91,15 @@ def request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, A
     return state
 
 
+def request_header(connection: ASGIConnection[Any, Any, Any, Any], name: bytes) -> str | None:
+    """The first value of a header (`name` in lower case), read from the ASGI scope: `connection.headers`
+    builds a Headers object on every access."""
+    for key, value in connection.scope["headers"]:
+        if key == name or key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
 def _bearer_token(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -102,13 +112,12 @@ async def permission_guard(
     needed = handler.opt.get(PERMISSION)
     if needed is None:
         return
-    headers = connection.headers
-    secret = headers.get(API_KEY_HEADER)
+    secret = request_header(connection, API_KEY_HEADER_NAME)
     if secret is not None:
         partner = await _partner(connection, secret, needed, handler)
         request_state(connection)[PRINCIPAL] = Principal(partner=partner)
         return
-    token = _bearer_token(headers.get("authorization", ""))
+    token = _bearer_token(request_header(connection, b"authorization") or "")
     tokens = await resolved.get(connection, AccessTokens)
     claims = tokens.read(token) if token else None
     if claims is None:

@@ -33,7 +33,12 @@ def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     if isinstance(found, str):
         return found
     trusted: tuple[IPNetwork, ...] = connection.app.state.trusted_proxies
-    forwarded = ",".join(connection.headers.getall("x-forwarded-for", [])) or None
+    forwarded = (
+        ",".join(
+            value.decode("latin-1") for key, value in connection.scope["headers"] if key.lower() == b"x-forwarded-for"
+        )
+        or None
+    )
     found = _cached_client_ip(connection.client.host if connection.client else None, forwarded, trusted)
     state[CLIENT_IP] = found
     return found
@@ -63,10 +68,11 @@ async def _throttle(
     if not handler.opt.get(RATE_LIMIT, True):
         return
     principal = authenticated(connection)
-    command = ThrottleCommand(request_client_ip(connection))
-    if principal is not None:
+    if principal is None:
+        command = ThrottleCommand(request_client_ip(connection))
+    else:
         per_hour = principal.partner.rate_limit_per_hour if principal.partner else None
-        command = ThrottleCommand(command.client_ip, principal.rate_key, per_hour)
+        command = ThrottleCommand(request_client_ip(connection), principal.rate_key, per_hour)
     throttle = await resolved.get(connection, ThrottleRequest)
     try:
         await throttle(command)
