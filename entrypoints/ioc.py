@@ -338,7 +338,10 @@ class SecurityProvider(Provider):
 
 class RateLimitProvider(Provider):
     scope = Scope.APP
-    throttle = provide(ThrottleRequest)
+
+    @provide
+    def throttle(self, limiter: RateLimiter, limits: RequestLimits) -> ThrottleRequest:
+        return ThrottleRequest(limiter, limits)  # its memory's size left at the default
 
     @provide
     def limits(self, settings: Settings) -> RequestLimits:
