@@ -35,7 +35,7 @@ from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.notifications import notifications_route, redact_token_parameters
 from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
 from entrypoints.http.request_scope import setup_lazy_dishka
-from entrypoints.http.throttle import access_guard
+from entrypoints.http.throttle import access_checks
 from entrypoints.ioc import ChannelsProvider, make_container
 
 API_PREFIX = "/api/v1"
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         settings.redis_url, f"{settings.queue_name}:channels", settings.notification_history
     )
     http_metrics = HttpMetrics()
+    check_request, check_socket = access_checks(http_metrics)
     # A campaign run started over HTTP plans in a thread of the server: forking a process that serves
     # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
     serving = dataclasses.replace(settings, planning_processes=0)
@@ -105,11 +106,11 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     )
     system = DishkaRouter(
         "/", route_handlers=[health, ready, metrics, MailLinkController, MailPreferencesController,
-                             notifications_route(channels_backend, settings.notification_history)],
+                             notifications_route(channels_backend, settings.notification_history, [check_socket])],
     )  # fmt: skip
     app = Litestar(
         route_handlers=[Router("/", route_handlers=[api, system])],
-        guards=[access_guard(http_metrics)],
+        before_request=check_request,  # the access checks (auth, roles, rate limits); websockets: a guard
         dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

@@ -15,6 +15,7 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsBackend, ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
+from litestar.types import Guard
 
 from adapters.notify.channels import user_channel
 from application.ports import AccessTokens
@@ -45,8 +46,8 @@ def _event_id(data: bytes) -> str:
         return ""
 
 
-def notifications_route(backend: ChannelsBackend, history: int) -> Any:
-    @websocket("/ws", summary="Real-time notifications of the caller (token or cookie)")
+def notifications_route(backend: ChannelsBackend, history: int, guards: list[Guard]) -> Any:
+    @websocket("/ws", summary="Real-time notifications of the caller (token or cookie)", guards=guards)
     async def notifications(socket: WebSocket[Any, Any, Any], channels: NamedDependency[ChannelsPlugin]) -> None:
         tokens: AccessTokens = await socket.app.state.dishka_container.get(AccessTokens)
         user_id, refused = _authenticated_user(socket, tokens)

@@ -9,9 +9,9 @@ Refusals are 429 problems with Retry-After, counted in `mailscore_rate_limited_t
 from functools import lru_cache
 from typing import Any
 
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Guard
+from litestar.types import BeforeRequestHookHandler, Guard
 
 from adapters.cache.client_ip import IPNetwork, client_ip
 from application.errors import RateLimited
@@ -42,6 +42,23 @@ def request_client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     found = _cached_client_ip(connection.client.host if connection.client else None, forwarded, trusted)
     state[CLIENT_IP] = found
     return found
+
+
+def access_checks(metrics: HttpMetrics) -> tuple[BeforeRequestHookHandler, Guard]:
+    """The app's access checks: for HTTP requests as its before-request hook, for websockets as a guard.
+
+    Litestar hands each guard a copy of the route handler, made anew on every request (a quarter of the
+    guard's cost on a warm `GET /me/matches`); the hook runs at the same point for HTTP (before the
+    request's parameters are parsed), given the handler itself, which the checks only read. No router,
+    controller or handler may set a before-request hook of its own: the nearest one replaces the app's
+    (tests/e2e/test_http_roles.py checks every route).
+    """
+    guard = access_guard(metrics)
+
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        await guard(request, request.scope["route_handler"])
+
+    return before_request, guard
 
 
 def access_guard(metrics: HttpMetrics) -> Guard:
