@@ -95,9 +95,10 @@ class RedactTokenParameter(logging.Filter):
     """uvicorn logs a WebSocket's path with its query string; the access token in it must not be logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
+        # Most records (every access line) hold no "token=" at all: only those are rewritten.
+        if isinstance(record.msg, str) and "token=" in record.msg:
             record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
-        if isinstance(record.args, tuple):
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "token=" in a for a in record.args):
             record.args = tuple(
                 _TOKEN_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
             )
