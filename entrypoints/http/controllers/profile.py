@@ -4,7 +4,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, MediaType, Response, get, patch, put
+from litestar import Controller, MediaType, Request, Response, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
@@ -15,7 +15,7 @@ from application.use_cases.set_preferences import KEEP, SetPreferences, SetPrefe
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.update_profile import UpdateProfile, UpdateProfileCommand
 from domain.user import User
-from entrypoints.http.auth import Caller, needs
+from entrypoints.http.auth import Caller, caller_of, needs
 from entrypoints.http.match_pages import MatchPageEncoder
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
 from entrypoints.http.schemas import (
@@ -134,12 +134,13 @@ class ProfileController(Controller):
     )
     async def matches(
         self,
-        caller: NamedDependency[Caller],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[ListMatches],
         encode: FromDishka[MatchPageEncoder],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 10,
         cursor: Annotated[str | None, QueryParameter(max_length=2048, description="nextCursor")] = None,
     ) -> Response[MatchesOut]:
+        caller = caller_of(request)  # as `caller: NamedDependency[Caller]` gives, without resolving a dependency
         page = await use_case(MatchesQuery(caller.user_id, limit, cursor))
         # A MatchesOut, encoded from the items' kept JSON (match_pages.py): the declared type is the schema.
         return Response(cast(Any, encode(page)), media_type=MediaType.JSON)
