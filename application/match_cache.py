@@ -124,14 +124,16 @@ class MatchCache:
         """The generations in force now (an opaque stamp), and the user's current snapshot if there is
         one. Read before ranking and give the stamp to `keep`: a change while ranking then leaves the
         result stale. One round trip (MGET on Redis), then the snapshot unless decoded already."""
-        generation, user_generation, current = await self._cache.get_many(
-            GLOBAL_GENERATION, f"matches:gen:{user_id}", f"matches:current:{user_id}"
-        )
+        generation, user_generation, current = await self._cache.get_many(*self.current_keys(user_id))
         stamp = f"{(generation or b'0').decode()}:{(user_generation or b'0').decode()}"
         if current is None:
             return stamp, None
         kept_stamp, _, snapshot_id = current.decode().rpartition(":")
         return stamp, await self.snapshot(snapshot_id, now) if kept_stamp == stamp else None
+
+    def current_keys(self, user_id: uuid.UUID) -> tuple[str, str, str]:
+        """The keys `current` reads, in one MGET (the API reads them ahead, with its rate-limit check)."""
+        return GLOBAL_GENERATION, f"matches:gen:{user_id}", f"matches:current:{user_id}"
 
     async def snapshot(self, snapshot_id: str, now: datetime) -> MatchSnapshot | None:
         """A kept snapshot by id, until `snapshot_ttl` after it was made."""

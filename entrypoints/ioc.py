@@ -10,6 +10,7 @@ from litestar.channels import ChannelsBackend
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from taskiq import AsyncBroker
 
+from adapters.cache.read_ahead import CacheReadAhead
 from adapters.clock import SystemClock
 from adapters.mail.composer import JinjaMailComposer
 from adapters.queue.taskiq_queue import TaskiqTaskQueue
@@ -97,6 +98,8 @@ from application.webhook_signature import WebhookVerifier
 from domain.frequency import FrequencyCap
 from domain.link_scanners import ScannerPolicy
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
+
+CACHE_PREFIX = "mailscore:cache:"  # the Redis cache's keys
 
 
 def send_rates(settings: Settings) -> SendRates:
@@ -331,7 +334,7 @@ class SecurityProvider(Provider):
 
         redis = Redis.from_url(settings.redis_url)
         try:
-            yield RedisCache(redis, prefix="mailscore:cache:")
+            yield RedisCache(redis, prefix=CACHE_PREFIX)
         finally:
             await redis.aclose()
 
@@ -348,7 +351,14 @@ class RateLimitProvider(Provider):
         return settings.request_limits
 
     @provide
-    async def limiter(self, settings: Settings) -> AsyncIterator[RateLimiter]:
+    def read_ahead(self, cache: Cache) -> CacheReadAhead:
+        """The guard's: the Redis cache's own, or one that reads nothing ahead."""
+        from adapters.cache.redis_store import RedisCache
+
+        return cache.read_ahead if isinstance(cache, RedisCache) else CacheReadAhead(None)
+
+    @provide
+    async def limiter(self, settings: Settings, cache: Cache) -> AsyncIterator[RateLimiter]:
         # Without Redis each process counts its own requests; with it, every process shares one budget.
         if settings.redis_url is None:
             from adapters.cache.rate_limit import InProcessRateLimiter
@@ -356,11 +366,13 @@ class RateLimitProvider(Provider):
             yield InProcessRateLimiter()
             return
         from adapters.cache.rate_limit import RedisRateLimiter
-        from adapters.cache.redis_store import redis_client
+        from adapters.cache.redis_store import RedisCache, redis_client
 
         redis = redis_client(settings.redis_url)
         try:
-            yield RedisRateLimiter(redis, prefix=f"{settings.redis_prefix}ratelimit:")
+            # With the cache on the same server, the keys a request reads next are read in the same script.
+            ahead = cache.read_ahead if isinstance(cache, RedisCache) and cache.on_server_of(redis) else None
+            yield RedisRateLimiter(redis, prefix=f"{settings.redis_prefix}ratelimit:", read_ahead=ahead)
         finally:
             await redis.aclose()
 

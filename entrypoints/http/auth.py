@@ -8,6 +8,7 @@ to keys takes `principal: Principal` (a Caller or a Partner inside).
 """
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -24,6 +25,7 @@ PERMISSION = "permission"
 API_KEY_ALLOWED = "api_key"
 API_KEY_HEADER = "X-API-Key"
 API_KEY_HEADER_NAME = API_KEY_HEADER.lower().encode()
+READ_AHEAD = "read_ahead"
 PRINCIPAL = "principal"  # the request state's key for whoever the guard let through
 T = TypeVar("T")
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
@@ -175,10 +177,14 @@ async def _caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
 CALLER_DEPENDENCY = {"caller": Provide(_caller), "principal": Provide(_principal)}
 
 
-def needs(permission: str, *, api_key: bool = False) -> dict[str, Any]:
+ReadAhead = Callable[[ASGIConnection[Any, Any, Any, Any], AppScoped, Principal], Awaitable[Sequence[str]]]
+
+
+def needs(permission: str, *, api_key: bool = False, read_ahead: ReadAhead | None = None) -> dict[str, Any]:
     """Keyword arguments for a route decorator: the permission, whether partners' keys may use the route,
-    and the OpenAPI security requirement."""
+    and the OpenAPI security requirement. `read_ahead` names the cache keys the handler will read for
+    whoever was let through: they are read with the rate-limit check (adapters/cache/read_ahead.py)."""
     return {
-        "opt": {PERMISSION: permission, API_KEY_ALLOWED: api_key},
+        "opt": {PERMISSION: permission, API_KEY_ALLOWED: api_key, READ_AHEAD: read_ahead},
         "security": BEARER_OR_KEY_SECURITY if api_key else BEARER_SECURITY,
     }

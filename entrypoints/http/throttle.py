@@ -14,9 +14,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import BeforeRequestHookHandler, Guard
 
 from adapters.cache.client_ip import IPNetwork, client_ip
+from adapters.cache.read_ahead import CacheReadAhead
 from application.errors import RateLimited
 from application.use_cases.throttle_request import ThrottleCommand, ThrottleRequest
-from entrypoints.http.auth import AppScoped, authenticated, permission_guard, request_state
+from entrypoints.http.auth import READ_AHEAD, AppScoped, authenticated, permission_guard, request_state
 from entrypoints.http.metrics import HttpMetrics
 
 RATE_LIMIT = "rate_limit"
@@ -90,6 +91,10 @@ async def _throttle(
     else:
         per_hour = principal.partner.rate_limit_per_hour if principal.partner else None
         command = ThrottleCommand(request_client_ip(connection), principal.rate_key, per_hour)
+    reads = handler.opt.get(READ_AHEAD)
+    if reads is not None and principal is not None:
+        read_ahead = await resolved.get(connection, CacheReadAhead)
+        read_ahead.expect(await reads(connection, resolved, principal))
     throttle = await resolved.get(connection, ThrottleRequest)
     try:
         await throttle(command)
