@@ -24,10 +24,15 @@ STATE_KEY = "dishka_container"  # where dishka's `inject` looks for the containe
 
 
 class ScopeKinds:
-    """Which dependencies the app container itself provides: learnt at each one's first lookup."""
+    """What the app container itself provides, learnt at each dependency's first lookup: the instance (it
+    caches application-scoped ones for its lifetime, so this is what it would hand out again), or
+    REQUEST_SCOPED."""
 
     def __init__(self) -> None:
-        self.app_scoped: dict[tuple[Any, Component | None], bool] = {}
+        self.found: dict[tuple[Any, Component | None], Any] = {}
+
+
+REQUEST_SCOPED = object()
 
 
 class LazyRequestContainer:
@@ -44,17 +49,15 @@ class LazyRequestContainer:
         if self._container is not None:
             return await self._container.get(dependency_type, component)
         key = (dependency_type, component)
-        app_scoped = self._kinds.app_scoped.get(key)
-        if app_scoped is None or app_scoped:
+        found = self._kinds.found.get(key)
+        if found is None:
             try:
                 found = await self._app.get(dependency_type, component)
             except NoFactoryError:
-                if app_scoped:  # known to be there: a real error inside its factory
-                    raise
-                self._kinds.app_scoped[key] = False
-            else:
-                self._kinds.app_scoped[key] = True
-                return found
+                found = REQUEST_SCOPED
+            self._kinds.found[key] = found
+        if found is not REQUEST_SCOPED:
+            return found
         return await self._open().get(dependency_type, component)
 
     def _open(self) -> AsyncContainer:
