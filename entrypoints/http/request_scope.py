@@ -23,16 +23,17 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 STATE_KEY = "dishka_container"  # where dishka's `inject` looks for the container in the request state
 
 
+REQUEST_SCOPED = object()
+
+
 class ScopeKinds:
     """What the app container itself provides, learnt at each dependency's first lookup: the instance (it
     caches application-scoped ones for its lifetime, so this is what it would hand out again), or
     REQUEST_SCOPED."""
 
     def __init__(self) -> None:
-        self.found: dict[tuple[Any, Component | None], Any] = {}
-
-
-REQUEST_SCOPED = object()
+        # The container itself is in every scope: asked for, a request gets its own, as with dishka's.
+        self.found: dict[tuple[Any, Component | None], Any] = {(AsyncContainer, DEFAULT_COMPONENT): REQUEST_SCOPED}
 
 
 class LazyRequestContainer:

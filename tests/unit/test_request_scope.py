@@ -62,8 +62,13 @@ async def scoped_failing(dependency: FromDishka[PerRequest]) -> str:
 Setup = Callable[[AsyncContainer, Litestar], None]
 
 
+@get("/container")
+async def container_route(container: FromDishka[AsyncContainer]) -> str:
+    return (await container.get(PerRequest)).path  # the request's own container, as dishka gives it
+
+
 def app_with(scopes: Scopes, setup: Setup = setup_lazy_dishka) -> Litestar:
-    app = Litestar([DishkaRouter("/", route_handlers=[shared, scoped, scoped_failing])])
+    app = Litestar([DishkaRouter("/", route_handlers=[shared, scoped, scoped_failing, container_route])])
     setup(make_async_container(scopes, LitestarProvider()), app)
     return app
 
@@ -84,7 +89,8 @@ def test_each_request_gets_its_own_scope_with_its_request_and_it_is_closed(setup
         assert client.get("/scoped").status_code == 200
         assert client.get("/scoped").status_code == 200
         assert client.get("/scoped-failing").status_code == 500
-    assert [made.path for made in scopes.opened] == ["/scoped", "/scoped", "/scoped-failing"]
-    assert len({id(made) for made in scopes.opened}) == 3
+        assert client.get("/container").text == "/container"
+    assert [made.path for made in scopes.opened] == ["/scoped", "/scoped", "/scoped-failing", "/container"]
+    assert len({id(made) for made in scopes.opened}) == 4
     assert [made for made, _ in scopes.closed] == scopes.opened
-    assert [outcome for _, outcome in scopes.closed] == [None, None, None]
+    assert [outcome for _, outcome in scopes.closed] == [None, None, None, None]
