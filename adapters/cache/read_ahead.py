@@ -20,13 +20,13 @@ class CacheReadAhead:
 
     def __init__(self, cache_prefix: str | None) -> None:
         self._prefix = cache_prefix or ""  # the Redis cache's key prefix: the limiter reads full keys
-        self._on = cache_prefix is not None
+        self.enabled = cache_prefix is not None
         self._wanted: ContextVar[tuple[str, ...]] = ContextVar("cache_read_ahead_wanted", default=())
         self._found: ContextVar[dict[str, bytes | None] | None] = ContextVar("cache_read_ahead_found", default=None)
 
     def expect(self, keys: Sequence[str]) -> None:
         """The cache keys (as the Cache port names them) this request will read next."""
-        if not self._on:
+        if not self.enabled:
             return
         self._wanted.set(tuple(keys))
         self._found.set(None)

@@ -94,7 +94,8 @@ async def _throttle(
     reads = handler.opt.get(READ_AHEAD)
     if reads is not None and principal is not None:
         read_ahead = await resolved.get(connection, CacheReadAhead)
-        read_ahead.expect(await reads(connection, resolved, principal))
+        if read_ahead.enabled:  # in-process there is nothing to read ahead: the keys are not even named
+            read_ahead.expect(await reads(connection, resolved, principal))
     throttle = await resolved.get(connection, ThrottleRequest)
     try:
         await throttle(command)
