@@ -4,9 +4,12 @@ Keys (the Cache port adds its own prefix):
 - `matches:gen` and `matches:gen:<user>`: generation counters. Any job change bumps the first (a new,
   edited, closed or imported posting can enter or leave anyone's list); a change to the user's address,
   wishes or actions bumps the second.
-- `matches:current:<user>:<gen>:<user gen>`: the id of the user's snapshot for those generations, for
-  `current_ttl` seconds, and never past the first expiry among its jobs. A bumped counter names another key,
-  so a stale snapshot is never read as current, on any process sharing the cache.
+- `matches:current:<user>`: `<gen>:<user gen>:<id>`, the id of the user's snapshot and the generations it
+  was ranked under (read before ranking), for `current_ttl` seconds, and never past the first expiry among
+  its jobs. It is read in the same MGET as both counters and counts only when its generations are the
+  counters' values now, so a stale snapshot is never read as current, on any process sharing the cache.
+  (A ranking that finishes after a newer one overwrites it with older generations: the next read misses
+  and ranks again; it never serves the older one.)
 - `matches:snap:<id>`: the snapshot itself, immutable, for `snapshot_ttl` seconds, so a client paging
   through it with a cursor sees disjoint and complete pages whatever happens meanwhile.
 """
@@ -118,11 +121,19 @@ class MatchCache:
         await self._cache.incr(GLOBAL_GENERATION)
 
     async def current(self, user_id: uuid.UUID, now: datetime) -> tuple[str, MatchSnapshot | None]:
-        """The key the user's current snapshot lives under now, and the snapshot if there is one. Read
-        before ranking and give the key to `keep`: a change while ranking then leaves the result stale."""
-        key = await self._current_key(user_id)
-        snapshot_id = await self._cache.get(key)
-        return key, None if snapshot_id is None else await self.snapshot(snapshot_id.decode(), now)
+        """The generations in force now (an opaque stamp), and the user's current snapshot if there is
+        one. Read before ranking and give the stamp to `keep`: a change while ranking then leaves the
+        result stale. One round trip (MGET on Redis), then the snapshot unless decoded already."""
+        generation, user_generation, current = await self._cache.get_many(*self.current_keys(user_id))
+        stamp = f"{(generation or b'0').decode()}:{(user_generation or b'0').decode()}"
+        if current is None:
+            return stamp, None
+        kept_stamp, _, snapshot_id = current.decode().rpartition(":")
+        return stamp, await self.snapshot(snapshot_id, now) if kept_stamp == stamp else None
+
+    def current_keys(self, user_id: uuid.UUID) -> tuple[str, str, str]:
+        """The keys `current` reads, in one MGET (the API reads them ahead, with its rate-limit check)."""
+        return GLOBAL_GENERATION, f"matches:gen:{user_id}", f"matches:current:{user_id}"
 
     async def snapshot(self, snapshot_id: str, now: datetime) -> MatchSnapshot | None:
         """A kept snapshot by id, until `snapshot_ttl` after it was made."""
@@ -144,17 +155,12 @@ class MatchCache:
         while len(self._decoded) > self._settings.decoded_in_process:
             self._decoded.popitem(last=False)
 
-    async def keep(self, current_key: str, snapshot: MatchSnapshot, now: datetime) -> None:
-        """Store the snapshot and make it current under the key `current` gave (until it goes stale)."""
+    async def keep(self, stamp: str, snapshot: MatchSnapshot, now: datetime) -> None:
+        """Store the snapshot and make it current for the generations `current` gave (until it goes stale)."""
         await self._cache.set(f"matches:snap:{snapshot.id}", snapshot.encode(), self._settings.snapshot_ttl)
         self._remember(snapshot)
         ttl = self._settings.current_ttl
         if snapshot.first_expiry is not None:  # a listed job's expiry ends the snapshot's time as the current one
             ttl = min(ttl, int((snapshot.first_expiry - as_utc(now)).total_seconds()))
         if ttl >= 1:
-            await self._cache.set(current_key, snapshot.id.encode(), ttl)
-
-    async def _current_key(self, user_id: uuid.UUID) -> str:
-        # Both counters in one round trip (MGET on Redis).
-        generation, user_generation = await self._cache.get_many(GLOBAL_GENERATION, f"matches:gen:{user_id}")
-        return f"matches:current:{user_id}:{(generation or b'0').decode()}:{(user_generation or b'0').decode()}"
+            await self._cache.set(f"matches:current:{snapshot.user_id}", f"{stamp}:{snapshot.id}".encode(), ttl)

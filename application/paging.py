@@ -13,11 +13,22 @@ from domain.errors import InvalidInput
 
 
 class CursorCodec:
-    def __init__(self, signer: LinkSigner) -> None:
+    def __init__(self, signer: LinkSigner, remembered: int = 4096) -> None:
         self._signer = signer
+        # Signing is deterministic, and a warm listing hands out the same next-page cursor to every
+        # request for the same page: the last `remembered` tokens are kept by what they sign.
+        self._remembered = remembered
+        self._signed: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
     def encode(self, listing: str, payload: dict[str, str]) -> str:
-        return self._signer.sign(f"cursor:{listing}", payload)
+        key = (listing, tuple(payload.items()))
+        token = self._signed.get(key)
+        if token is None:
+            token = self._signer.sign(f"cursor:{listing}", payload)
+            if len(self._signed) >= self._remembered:  # the oldest first (dicts keep insertion order)
+                del self._signed[next(iter(self._signed))]
+            self._signed[key] = token
+        return token
 
     def decode(self, listing: str, cursor: str) -> dict[str, str]:
         payload = self._signer.verify(f"cursor:{listing}", cursor)

@@ -10,6 +10,7 @@ from litestar.channels import ChannelsBackend
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from taskiq import AsyncBroker
 
+from adapters.cache.read_ahead import CacheReadAhead
 from adapters.clock import SystemClock
 from adapters.mail.composer import JinjaMailComposer
 from adapters.queue.taskiq_queue import TaskiqTaskQueue
@@ -65,7 +66,7 @@ from application.use_cases.log_in import LogIn, LoginPolicy
 from application.use_cases.log_out import LogOut
 from application.use_cases.post_job import PostJob
 from application.use_cases.preview_campaign_mail import PreviewCampaignMail
-from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.recommend_jobs import Recommendation, RecommendJobs, RecommendQuery
 from application.use_cases.recompute_user_matches import RecomputeUserMatches
 from application.use_cases.record_action import RecordAction
 from application.use_cases.record_bounces import BouncePolicy, RecordBounces
@@ -97,6 +98,8 @@ from application.webhook_signature import WebhookVerifier
 from domain.frequency import FrequencyCap
 from domain.link_scanners import ScannerPolicy
 from entrypoints.config import Settings, dkim_signer, purpose_key, usable_outbox
+
+CACHE_PREFIX = "mailscore:cache:"  # the Redis cache's keys
 
 
 def send_rates(settings: Settings) -> SendRates:
@@ -331,21 +334,31 @@ class SecurityProvider(Provider):
 
         redis = Redis.from_url(settings.redis_url)
         try:
-            yield RedisCache(redis, prefix="mailscore:cache:")
+            yield RedisCache(redis, prefix=CACHE_PREFIX)
         finally:
             await redis.aclose()
 
 
 class RateLimitProvider(Provider):
     scope = Scope.APP
-    throttle = provide(ThrottleRequest)
+
+    @provide
+    def throttle(self, limiter: RateLimiter, limits: RequestLimits) -> ThrottleRequest:
+        return ThrottleRequest(limiter, limits)  # its memory's size left at the default
 
     @provide
     def limits(self, settings: Settings) -> RequestLimits:
         return settings.request_limits
 
     @provide
-    async def limiter(self, settings: Settings) -> AsyncIterator[RateLimiter]:
+    def read_ahead(self, cache: Cache) -> CacheReadAhead:
+        """The guard's: the Redis cache's own, or one that reads nothing ahead."""
+        from adapters.cache.redis_store import RedisCache
+
+        return cache.read_ahead if isinstance(cache, RedisCache) else CacheReadAhead(None)
+
+    @provide
+    async def limiter(self, settings: Settings, cache: Cache) -> AsyncIterator[RateLimiter]:
         # Without Redis each process counts its own requests; with it, every process shares one budget.
         if settings.redis_url is None:
             from adapters.cache.rate_limit import InProcessRateLimiter
@@ -353,11 +366,13 @@ class RateLimitProvider(Provider):
             yield InProcessRateLimiter()
             return
         from adapters.cache.rate_limit import RedisRateLimiter
-        from adapters.cache.redis_store import redis_client
+        from adapters.cache.redis_store import RedisCache, redis_client
 
         redis = redis_client(settings.redis_url)
         try:
-            yield RedisRateLimiter(redis, prefix=f"{settings.redis_prefix}ratelimit:")
+            # With the cache on the same server, the keys a request reads next are read in the same script.
+            ahead = cache.read_ahead if isinstance(cache, RedisCache) and cache.on_server_of(redis) else None
+            yield RedisRateLimiter(redis, prefix=f"{settings.redis_prefix}ratelimit:", read_ahead=ahead)
         finally:
             await redis.aclose()
 
@@ -368,7 +383,14 @@ class UseCaseProvider(Provider):
     mail_sending = provide_all(RetryFailedMail)
     accounts = provide_all(RegisterUser, LogIn, RefreshSession, LogOut, GrantRole)
     profile = provide_all(ShowProfile, UpdateProfile, SetHomeAddress, SetPreferences, ShowJob)
-    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob, ListMatches)
+    jobs = provide_all(SearchJobs, PostJob, EditJob, CloseJob)
+
+    @provide(scope=Scope.APP)
+    def list_matches(
+        self, container: AsyncContainer, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
+    ) -> ListMatches:
+        """Application-scoped, so a warm `GET /me/matches` opens no request scope; a miss ranks in one."""
+        return ListMatches(RecommendInItsOwnScope(container), matches, cursors, clock, stats)
     mail_links = provide_all(RecordMailOpen, FollowMailClick, Unsubscribe, RecordBounces, ChangeMailPreferences)
     api_keys = provide_all(CreateApiKey, ListApiKeys, RevokeApiKey, AuthenticateApiKey)
     campaigns = provide_all(
@@ -377,6 +399,18 @@ class UseCaseProvider(Provider):
     analytics = provide_all(ShowCampaignAnalytics, ShowDailyActivity, ListAuditEntries)
     runs = provide_all(RunMailShard, ShowRunProgress, StartShardedRun, FireDueSchedules, SweepExpiredJobs)
     events = provide_all(RescoreChangedJobs, RecomputeUserMatches, InstantAlertMail)
+
+
+class RecommendInItsOwnScope:
+    """RecommendJobs in a request scope (so a unit of work) of its own for every call."""
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+
+    async def __call__(self, query: RecommendQuery) -> Recommendation:
+        async with self._container() as scoped:
+            recommend = await scoped.get(RecommendJobs)
+            return await recommend(query)
 
 
 class ChannelsProvider(Provider):

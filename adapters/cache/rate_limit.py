@@ -18,6 +18,7 @@ from itertools import count
 
 from redis.asyncio import Redis
 
+from adapters.cache.read_ahead import CacheReadAhead
 from application.ports import Budget, RateDecision
 
 MonotonicClock = Callable[[], float]
@@ -88,18 +89,20 @@ class InProcessRateLimiter:
             logs.popitem(last=False)
 
 
-# KEYS[i]: a sorted set of hit times (microseconds, Redis's clock) -> "time:tag" members.
-# ARGV: limit and window seconds of each key in turn, then a tag unique to this call.
-# Returns {allowed, remaining, wait microseconds} for each key; the hit is logged in every key or in none.
+# KEYS[1..n]: sorted sets of hit times (microseconds, Redis's clock) -> "time:tag" members; KEYS[n+1..]: plain
+# keys read along (see read_ahead.py), answered after the decisions, false (nil) when missing.
+# ARGV: limit and window seconds of each budget key in turn, then a tag unique to this call, then n.
+# Returns {allowed, remaining, wait microseconds} for each budget key; the hit is logged in every key or in none.
 # The server's clock is the one clock every process agrees on; %.0f keeps 16-digit times exact (Lua's
 # default number-to-string conversion would round them to 14 significant digits).
 _SLIDING_LOG = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tag = ARGV[#KEYS * 2 + 1]
+local n = tonumber(ARGV[#ARGV])
+local tag = ARGV[n * 2 + 1]
 local used = {}
 local room = true
-for i = 1, #KEYS do
+for i = 1, n do
   local limit = tonumber(ARGV[i * 2 - 1])
   local window = tonumber(ARGV[i * 2]) * 1000000
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
@@ -108,7 +111,7 @@ for i = 1, #KEYS do
 end
 local stamp = string.format('%.0f', now)
 local reply = {}
-for i = 1, #KEYS do
+for i = 1, n do
   local limit = tonumber(ARGV[i * 2 - 1])
   local window = tonumber(ARGV[i * 2]) * 1000000
   if room then
@@ -122,6 +125,9 @@ for i = 1, #KEYS do
     reply[#reply + 1] = 0; reply[#reply + 1] = 0; reply[#reply + 1] = tonumber(blocking[2]) + window - now
   end
 end
+for i = n + 1, #KEYS do
+  reply[#reply + 1] = redis.call('GET', KEYS[i])
+end
 return reply
 """
 
@@ -130,10 +136,12 @@ class RedisRateLimiter:
     """Budgets shared by every process that uses the same Redis and prefix: one Lua script per request
     reads, trims and appends the logs of all its budgets atomically, timed by the Redis server's clock
     (Redis 5 or later).
-    The key is `prefix + key`; it expires one window after its last allowed hit."""
+    The key is `prefix + key`; it expires one window after its last allowed hit. Given a CacheReadAhead,
+    the same script also reads the cache keys the request is known to read next (one round trip for both)."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, read_ahead: CacheReadAhead | None = None) -> None:
         self._prefix = prefix
+        self._read_ahead = read_ahead
         self._script = redis.register_script(_SLIDING_LOG)
         self._tag_base = secrets.token_hex(6)  # tells apart two processes' hits in the same microsecond
         self._serial = count()
@@ -146,10 +154,15 @@ class RedisRateLimiter:
         for budget in budgets:
             _check(budget.limit, budget.window_seconds)
             args += [budget.limit, budget.window_seconds]
-        args.append(f"{self._tag_base}.{next(self._serial)}")
-        reply = await self._script(keys=[self._prefix + budget.key for budget in budgets], args=args)
+        args += [f"{self._tag_base}.{next(self._serial)}", len(budgets)]
+        read_along = self._read_ahead.wanted() if self._read_ahead is not None else []
+        keys = [self._prefix + budget.key for budget in budgets]
+        reply = await self._script(keys=keys + read_along, args=args)
+        if read_along:
+            assert self._read_ahead is not None
+            self._read_ahead.found(read_along, reply[len(budgets) * 3 :])
         decisions = []
-        for budget, at in zip(budgets, range(0, len(reply), 3), strict=True):
+        for budget, at in zip(budgets, range(0, len(budgets) * 3, 3), strict=True):
             allowed, remaining, wait_microseconds = (int(part) for part in reply[at : at + 3])
             decisions.append(
                 RateDecision(True, budget.limit, remaining, 0)

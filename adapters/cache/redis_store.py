@@ -3,6 +3,8 @@
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from adapters.cache.read_ahead import CacheReadAhead
+
 
 def redis_client(url: str) -> Redis:
     """A client that returns bytes (the Cache port deals in bytes). It owns a connection pool:
@@ -19,6 +21,15 @@ class RedisCache:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
+        # Keys a request will read, read ahead by a rate limiter on the same server: an MGET of exactly
+        # those is answered from them, once (read_ahead.py).
+        self.read_ahead = CacheReadAhead(prefix)
+
+    def on_server_of(self, other: Redis) -> bool:
+        """Whether another client talks to the same server and database as this cache's."""
+        mine, theirs = self._redis.connection_pool.connection_kwargs, other.connection_pool.connection_kwargs
+        fields = ("host", "port", "path", "db")
+        return all(mine.get(field) == theirs.get(field) for field in fields)
 
     async def get(self, key: str) -> bytes | None:
         value: bytes | str | None = await self._redis.get(self._prefix + key)
@@ -29,6 +40,9 @@ class RedisCache:
     async def get_many(self, *keys: str) -> list[bytes | None]:
         if not keys:
             return []
+        ahead = self.read_ahead.take(keys)
+        if ahead is not None:
+            return ahead
         values: list[bytes | str | None] = await self._redis.mget([self._prefix + key for key in keys])
         if any(isinstance(value, str) for value in values):
             raise TypeError("RedisCache needs a client made with decode_responses=False")

@@ -7,20 +7,27 @@ the pages of one listing are disjoint and together complete, even when scores ti
 two pages; jobs that expired meanwhile are left out. A cursor is signed for its user: another user's, a
 forged one, or one whose snapshot has gone (after MatchCacheSettings.snapshot_ttl) is an InvalidInput on
 `cursor`, and the client starts again without one. `limit` is 1..100.
+Misses of one user under the same generations that overlap in this process share one ranking (each is
+still counted as a miss): a change seen by many concurrent requests ranks once, not once a request.
 """
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from application.match_cache import MatchCache, MatchItem, MatchSnapshot, new_snapshot_id
 from application.paging import CursorCodec, cursor_int
 from application.ports import CacheStats, Clock
-from application.use_cases.recommend_jobs import MAX_LIMIT, RecommendJobs, RecommendQuery
+from application.use_cases.recommend_jobs import MAX_LIMIT, Recommendation, RecommendQuery
 from domain.errors import InvalidInput
 
 DEPTH = MAX_LIMIT  # how many ranked jobs a snapshot holds
 CURSOR_LISTING = "matches"
 CACHE_NAME = "matches"
+# RecommendJobs, or a caller of it in a unit of work of its own: ListMatches ranks only on a miss, so it can
+# outlive a request (the API keeps one for the app's lifetime) while every ranking gets a fresh unit of work.
+Recommend = Callable[[RecommendQuery], Awaitable[Recommendation]]
 
 
 @dataclass(frozen=True)
@@ -39,13 +46,15 @@ class MatchPage:
 
 class ListMatches:
     def __init__(
-        self, recommend: RecommendJobs, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
+        self, recommend: Recommend, matches: MatchCache, cursors: CursorCodec, clock: Clock, stats: CacheStats
     ) -> None:
         self._recommend = recommend
         self._matches = matches
         self._cursors = cursors
         self._clock = clock
         self._stats = stats
+        # Rankings under way, by user and the generations read before them (what `keep` is given).
+        self._ranking: dict[tuple[uuid.UUID, str], asyncio.Future[MatchSnapshot]] = {}
 
     async def __call__(self, query: MatchesQuery) -> MatchPage:
         if not 1 <= query.limit <= MAX_LIMIT:
@@ -76,6 +85,20 @@ class ListMatches:
             self._stats.hit(CACHE_NAME)
             return snapshot
         self._stats.miss(CACHE_NAME)
+        flight = (user_id, key)
+        running = self._ranking.get(flight)
+        if running is None:
+            running = self._ranking[flight] = asyncio.ensure_future(self._rank(user_id, key))
+            running.add_done_callback(lambda done: self._landed(flight, done))
+        return await asyncio.shield(running)  # one caller giving up does not cancel the others' ranking
+
+    def _landed(self, flight: tuple[uuid.UUID, str], done: "asyncio.Future[MatchSnapshot]") -> None:
+        if self._ranking.get(flight) is done:
+            del self._ranking[flight]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every caller gave up before it ended
+
+    async def _rank(self, user_id: uuid.UUID, key: str) -> MatchSnapshot:
         result = await self._recommend(RecommendQuery(user_id, limit=DEPTH))
         items = tuple(
             MatchItem(

@@ -40,12 +40,20 @@ class ThrottleCommand:
 
 
 class ThrottleRequest:
-    def __init__(self, limiter: RateLimiter, limits: RequestLimits) -> None:
+    def __init__(self, limiter: RateLimiter, limits: RequestLimits, remembered: int = 4096) -> None:
         self._limiter = limiter
         self._limits = limits
+        # The budgets of the last `remembered` distinct commands: a client's requests repeat one command.
+        self._remembered = remembered
+        self._known: dict[ThrottleCommand, list[tuple[str, Budget]]] = {}
 
     async def __call__(self, command: ThrottleCommand) -> None:
-        tiers = self._tiers(command)
+        tiers = self._known.get(command)
+        if tiers is None:
+            tiers = self._tiers(command)
+            if len(self._known) >= self._remembered:  # the oldest first (dicts keep insertion order)
+                del self._known[next(iter(self._known))]
+            self._known[command] = tiers
         if not tiers:
             return
         decisions = await self._limiter.hit_all([budget for _, budget in tiers])

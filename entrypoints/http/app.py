@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from dishka import Provider, Scope, provide
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider
 from litestar import Litestar, Router
 from litestar.channels import ChannelsPlugin
 from litestar.di import Provide
@@ -30,17 +30,20 @@ from entrypoints.http.controllers.profile import ProfileController
 from entrypoints.http.controllers.system import health, metrics, ready
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.match_pages import MatchPageEncoder
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.notifications import notifications_route, redact_token_parameters
 from entrypoints.http.openapi_docs import ClosedStructSchemaPlugin
-from entrypoints.http.throttle import access_guard
+from entrypoints.http.request_scope import setup_lazy_dishka
+from entrypoints.http.throttle import access_checks
 from entrypoints.ioc import ChannelsProvider, make_container
 
 API_PREFIX = "/api/v1"
 
 
 class MetricsProvider(Provider):
-    """The app's metrics count the use-cases' cache lookups (the CacheStats port) for /metrics."""
+    """The app's metrics count the use-cases' cache lookups (the CacheStats port) for /metrics; the app's
+    own page encoder (its kept JSON is per app)."""
 
     def __init__(self, metrics: HttpMetrics) -> None:
         super().__init__()
@@ -50,6 +53,10 @@ class MetricsProvider(Provider):
     def cache_stats(self) -> CacheStats:
         return self._metrics
 
+    @provide(scope=Scope.APP)
+    def match_pages(self) -> MatchPageEncoder:
+        return MatchPageEncoder()
+
 
 def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     # Channels: a backend per app (one cannot be restarted, litestar #4784), shared with the container so
@@ -58,6 +65,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         settings.redis_url, f"{settings.queue_name}:channels", settings.notification_history
     )
     http_metrics = HttpMetrics()
+    check_request, check_socket = access_checks(http_metrics)
     # A campaign run started over HTTP plans in a thread of the server: forking a process that serves
     # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
     serving = dataclasses.replace(settings, planning_processes=0)
@@ -98,11 +106,11 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     )
     system = DishkaRouter(
         "/", route_handlers=[health, ready, metrics, MailLinkController, MailPreferencesController,
-                             notifications_route(channels_backend, settings.notification_history)],
+                             notifications_route(channels_backend, settings.notification_history, [check_socket])],
     )  # fmt: skip
     app = Litestar(
         route_handlers=[Router("/", route_handlers=[api, system])],
-        guards=[access_guard(http_metrics)],
+        before_request=check_request,  # the access checks (auth, roles, rate limits); websockets: a guard
         dependencies={**CALLER_DEPENDENCY, "metrics_registry": Provide(lambda: http_metrics, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -130,7 +138,7 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         debug=False,
     )
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
-    setup_dishka(container, app)
+    setup_lazy_dishka(container, app)  # a request scope only for requests that need one
     app.asgi_handler = http_metrics.middleware(app.asgi_handler)  # outermost: sees 404s and error responses
     return app
 

@@ -8,6 +8,7 @@ to keys takes `principal: Principal` (a Caller or a Partner inside).
 """
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -23,7 +24,9 @@ from domain.roles import Role, has_permission
 PERMISSION = "permission"
 API_KEY_ALLOWED = "api_key"
 API_KEY_HEADER = "X-API-Key"
-RESOLVED = "app_scoped_dependencies"
+API_KEY_HEADER_NAME = API_KEY_HEADER.lower().encode()
+READ_AHEAD = "read_ahead"
+PRINCIPAL = "principal"  # the request state's key for whoever the guard let through
 T = TypeVar("T")
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 BEARER_OR_KEY_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}, {"ApiKey": []}]
@@ -69,14 +72,34 @@ class Principal:
         return who.rate_key
 
 
-async def app_scoped(connection: ASGIConnection[Any, Any, Any, Any], kind: type[T]) -> T:
-    """An application-scoped dependency, resolved once per app rather than through every request's
-    container (the guard runs on every request)."""
-    resolved: dict[type[Any], Any] = connection.app.state.setdefault(RESOLVED, {})
-    found = resolved.get(kind)
-    if found is None:
-        found = resolved[kind] = await connection.app.state.dishka_container.get(kind)
-    return cast(T, found)
+class AppScoped:
+    """Application-scoped dependencies of one app, each resolved once through its container rather than
+    through every request's (the guard runs on every request)."""
+
+    def __init__(self) -> None:
+        self._found: dict[type[Any], Any] = {}
+
+    async def get(self, connection: ASGIConnection[Any, Any, Any, Any], kind: type[T]) -> T:
+        found = self._found.get(kind)
+        if found is None:
+            found = self._found[kind] = await connection.app.state.dishka_container.get(kind)
+        return cast(T, found)
+
+
+def request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's state as the plain dict behind `connection.state` (which builds a new State object on
+    every access; the guard and the dependencies read it several times a request)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    return state
+
+
+def request_header(connection: ASGIConnection[Any, Any, Any, Any], name: bytes) -> str | None:
+    """The first value of a header (`name` in lower case), read from the ASGI scope: `connection.headers`
+    builds a Headers object on every access."""
+    for key, value in connection.scope["headers"]:
+        if key == name or key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _bearer_token(header: str) -> str | None:
@@ -84,18 +107,20 @@ def _bearer_token(header: str) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def permission_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, resolved: AppScoped
+) -> None:
     """The app-wide guard (see the module docstring)."""
     needed = handler.opt.get(PERMISSION)
     if needed is None:
         return
-    headers = connection.headers
-    secret = headers.get(API_KEY_HEADER)
+    secret = request_header(connection, API_KEY_HEADER_NAME)
     if secret is not None:
-        connection.state.principal = Principal(partner=await _partner(connection, secret, needed, handler))
+        partner = await _partner(connection, secret, needed, handler)
+        request_state(connection)[PRINCIPAL] = Principal(partner=partner)
         return
-    token = _bearer_token(headers.get("authorization", ""))
-    tokens = await app_scoped(connection, AccessTokens)
+    token = _bearer_token(request_header(connection, b"authorization") or "")
+    tokens = await resolved.get(connection, AccessTokens)
     claims = tokens.read(token) if token else None
     if claims is None:
         raise NotAuthorized("a valid bearer access token (or X-API-Key) is required")
@@ -105,7 +130,7 @@ async def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handl
         raise NotAuthorized("a valid bearer access token is required") from None
     if not has_permission(role, needed):
         raise PermissionDenied(needed)
-    connection.state.principal = Principal(caller=Caller(claims.user_id, role))
+    request_state(connection)[PRINCIPAL] = Principal(caller=Caller(claims.user_id, role))
 
 
 async def _partner(
@@ -124,7 +149,7 @@ async def _partner(
 
 def authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Whoever the guard let through on this request (None on public routes)."""
-    principal = getattr(connection.state, "principal", None)
+    principal = request_state(connection).get(PRINCIPAL)
     return principal if isinstance(principal, Principal) else None
 
 
@@ -135,20 +160,31 @@ async def _principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-async def _caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
-    principal = await _principal(request)
+def caller_of(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+    """The `caller` dependency without Litestar's dependency machinery, for the hottest routes."""
+    principal = authenticated(request)
+    if principal is None:  # a public handler asked for it
+        raise NotAuthorized()
     if principal.caller is None:
         raise AccountRequired()
     return principal.caller
 
 
+async def _caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+    return caller_of(request)
+
+
 CALLER_DEPENDENCY = {"caller": Provide(_caller), "principal": Provide(_principal)}
 
 
-def needs(permission: str, *, api_key: bool = False) -> dict[str, Any]:
+ReadAhead = Callable[[ASGIConnection[Any, Any, Any, Any], AppScoped, Principal], Awaitable[Sequence[str]]]
+
+
+def needs(permission: str, *, api_key: bool = False, read_ahead: ReadAhead | None = None) -> dict[str, Any]:
     """Keyword arguments for a route decorator: the permission, whether partners' keys may use the route,
-    and the OpenAPI security requirement."""
+    and the OpenAPI security requirement. `read_ahead` names the cache keys the handler will read for
+    whoever was let through: they are read with the rate-limit check (adapters/cache/read_ahead.py)."""
     return {
-        "opt": {PERMISSION: permission, API_KEY_ALLOWED: api_key},
+        "opt": {PERMISSION: permission, API_KEY_ALLOWED: api_key, READ_AHEAD: read_ahead},
         "security": BEARER_OR_KEY_SECURITY if api_key else BEARER_SECURITY,
     }

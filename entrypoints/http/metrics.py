@@ -40,6 +40,8 @@ class HttpMetrics:
             registry=self.registry,
         )  # fmt: skip
         self._lookups: dict[str, list[int]] = {}  # cache -> [hits, misses]
+        self._lookup_counts: dict[tuple[str, int], Any] = {}  # (cache, outcome) -> its counter child
+        self._hit_ratios: dict[str, Any] = {}
         # The labelled children, looked up once per label set (the labels are bounded, see above).
         self._request_counts: dict[tuple[str, str, int], Any] = {}
         self._latencies: dict[tuple[str, str], Any] = {}
@@ -52,10 +54,16 @@ class HttpMetrics:
         self._count(cache, 1)
 
     def _count(self, cache: str, outcome: int) -> None:
-        self.cache_lookups.labels(cache, ("hit", "miss")[outcome]).inc()
+        counter = self._lookup_counts.get((cache, outcome))
+        if counter is None:
+            counter = self._lookup_counts[cache, outcome] = self.cache_lookups.labels(cache, ("hit", "miss")[outcome])
+        counter.inc()
         counts = self._lookups.setdefault(cache, [0, 0])
         counts[outcome] += 1
-        self.cache_hit_ratio.labels(cache).set(counts[0] / (counts[0] + counts[1]))
+        ratio = self._hit_ratios.get(cache)
+        if ratio is None:
+            ratio = self._hit_ratios[cache] = self.cache_hit_ratio.labels(cache)
+        ratio.set(counts[0] / (counts[0] + counts[1]))
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def record(scope: Scope, receive: Receive, send: Send) -> None:

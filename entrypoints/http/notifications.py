@@ -15,6 +15,7 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsBackend, ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
+from litestar.types import Guard
 
 from adapters.notify.channels import user_channel
 from application.ports import AccessTokens
@@ -45,8 +46,8 @@ def _event_id(data: bytes) -> str:
         return ""
 
 
-def notifications_route(backend: ChannelsBackend, history: int) -> Any:
-    @websocket("/ws", summary="Real-time notifications of the caller (token or cookie)")
+def notifications_route(backend: ChannelsBackend, history: int, guards: list[Guard]) -> Any:
+    @websocket("/ws", summary="Real-time notifications of the caller (token or cookie)", guards=guards)
     async def notifications(socket: WebSocket[Any, Any, Any], channels: NamedDependency[ChannelsPlugin]) -> None:
         tokens: AccessTokens = await socket.app.state.dishka_container.get(AccessTokens)
         user_id, refused = _authenticated_user(socket, tokens)
@@ -94,9 +95,10 @@ class RedactTokenParameter(logging.Filter):
     """uvicorn logs a WebSocket's path with its query string; the access token in it must not be logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
+        # Most records (every access line) hold no "token=" at all: only those are rewritten.
+        if isinstance(record.msg, str) and "token=" in record.msg:
             record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
-        if isinstance(record.args, tuple):
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "token=" in a for a in record.args):
             record.args = tuple(
                 _TOKEN_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
             )

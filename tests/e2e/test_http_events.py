@@ -62,3 +62,10 @@ def test_a_websocket_token_in_a_logged_url_is_redacted() -> None:
                                ("127.0.0.1:5000", "/ws?token=eyJ.secret.sig&after=abc"), None)  # fmt: skip
     assert RedactTokenParameter().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "WebSocket /ws?token=[redacted]&after=abc" [accepted]'
+    in_message = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "GET /x?a=1&token=secret", (), None)
+    assert RedactTokenParameter().filter(in_message)
+    assert in_message.getMessage() == "GET /x?a=1&token=[redacted]"
+    args = ("127.0.0.1:5000", "GET", "/api/v1/me/matches?limit=20", "1.1", 200)
+    access = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None)
+    assert RedactTokenParameter().filter(access)
+    assert access.args is args  # nothing to redact: the record untouched

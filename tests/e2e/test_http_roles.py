@@ -243,3 +243,18 @@ def test_every_route_an_admin_changes_things_through_calls_an_audited_use_case(c
     assert {("PATCH", "/api/v1/jobs/{job_id:uuid}"), ("DELETE", "/api/v1/jobs/{job_id:uuid}"),
             ("POST", "/api/v1/jobs"), ("POST", "/api/v1/admin/api-keys")} <= checked  # fmt: skip
     assert all(ROUTES.get(route) is not None for route in OWN_ACCOUNT_CHANGES)  # no stale entries
+
+
+def test_every_http_route_runs_the_apps_access_checks_and_every_socket_its_guard(client: TestClient) -> None:  # type: ignore[type-arg]
+    """The checks are the app's before-request hook: one set nearer a route would replace it there."""
+    from litestar.handlers import HTTPRouteHandler, WebsocketRouteHandler
+
+    app = client.app
+    http = [h for route in app.routes for h in getattr(route, "route_handlers", []) if isinstance(h, HTTPRouteHandler)]
+    assert len(http) > len(ROUTES)  # the OPTIONS handlers too
+    assert {h.resolve_before_request() for h in http} == {app.before_request}
+    assert all(not h.resolve_guards() for h in http)  # no second (copying) pass of the same checks
+    handlers = [getattr(route, "route_handler", None) for route in app.routes]
+    sockets = [h for h in handlers if isinstance(h, WebsocketRouteHandler)]
+    assert sockets
+    assert all(len(h.resolve_guards()) == 1 for h in sockets)

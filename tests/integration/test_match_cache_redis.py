@@ -112,19 +112,35 @@ class CountingCache:
         return await self.inner.incr(key)
 
 
-async def test_a_hit_reads_both_generations_in_one_round_trip_then_the_current_key(shared_cache: Cache) -> None:
+async def test_a_hit_reads_both_generations_and_the_current_snapshot_in_one_round_trip(shared_cache: Cache) -> None:
     user = uuid.uuid4()
     counting = CountingCache(shared_cache)
     writer, reader = MatchCache(shared_cache, MatchCacheSettings()), MatchCache(counting, MatchCacheSettings())
     key, _ = await writer.current(user, NOW)
     kept = snapshot_for(user)
     await writer.keep(key, kept, NOW)
-    assert await reader.current(user, NOW) == (key, kept)  # generations, current key, then the snapshot
+    assert await reader.current(user, NOW) == (key, kept)  # generations and current id, then the snapshot
+    assert counting.round_trips == 2
+    assert await reader.current(user, NOW) == (key, kept)  # then decoded already: one round trip a hit
     assert counting.round_trips == 3
-    assert await reader.current(user, NOW) == (key, kept)  # then decoded already: two round trips a hit
-    assert counting.round_trips == 5
     await writer.jobs_changed()
     assert (await reader.current(user, NOW))[1] is None  # the bumped global counter is seen through the MGET
     await writer.user_changed(user)
     new_key, _ = await reader.current(user, NOW)
-    assert new_key.endswith(":1:1")
+    assert new_key == "1:1"
+
+
+async def test_a_late_ranking_under_old_generations_never_reads_as_current(shared_cache: Cache) -> None:
+    cache = MatchCache(shared_cache, MatchCacheSettings())
+    user = uuid.uuid4()
+    old, _ = await cache.current(user, NOW)  # a slow ranking starts
+    await cache.user_changed(user)
+    new, _ = await cache.current(user, NOW)  # a fast one starts after the change, and keeps first
+    fresh = snapshot_for(user)
+    await cache.keep(new, fresh, NOW)
+    assert (await cache.current(user, NOW))[1] is fresh
+    await cache.keep(old, snapshot_for(user), NOW)  # the slow one finishes: its result is stale
+    assert (await cache.current(user, NOW))[1] is None  # a miss (ranked again), never the stale one
+    again, _ = await cache.current(user, NOW)
+    await cache.keep(again, fresh, NOW)
+    assert (await cache.current(user, NOW))[1] is fresh

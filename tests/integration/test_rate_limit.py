@@ -85,3 +85,25 @@ async def test_log_expires_with_its_window(clients: tuple[Redis, Redis], prefix:
 
 async def test_several_budgets_count_a_request_in_all_or_none(clients: tuple[Redis, Redis], prefix: str) -> None:
     await check_a_request_counts_in_every_budget_or_in_none(RedisRateLimiter(clients[0], prefix))
+
+
+async def test_keys_read_ahead_ride_in_the_script_and_answer_the_cache_once(
+    clients: tuple[Redis, Redis], prefix: str
+) -> None:
+    from adapters.cache import RedisCache
+
+    cache = RedisCache(clients[1], f"{prefix}cache:")
+    limiter = RedisRateLimiter(clients[0], prefix, read_ahead=cache.read_ahead)
+    await cache.set("a", b"1", 60)
+    cache.read_ahead.expect(["a", "missing"])
+    assert (await limiter.hit("k", 2, 60)).allowed
+    await cache.set("a", b"2", 60)  # written after the check: the read-ahead has the value at the check
+    assert await cache.get_many("a", "missing") == [b"1", None]
+    assert await cache.get_many("a", "missing") == [b"2", None]  # once only; then from Redis again
+    cache.read_ahead.expect(["a"])
+    assert (await limiter.hit("k", 2, 60)).allowed
+    assert await cache.get_many("a", "b") == [b"2", None]  # other keys than read ahead: from Redis
+    cache.read_ahead.expect(["a"])
+    denied = await limiter.hit("k", 2, 60)  # refused: the budget counts as before
+    assert not denied.allowed
+    assert denied.retry_after_seconds >= 1

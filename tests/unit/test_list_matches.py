@@ -16,7 +16,7 @@ from application.links import LinkSigner
 from application.match_cache import MatchCache, MatchCacheSettings
 from application.paging import CursorCodec
 from application.use_cases.list_matches import ListMatches, MatchesQuery, MatchPage
-from application.use_cases.recommend_jobs import RecommendJobs
+from application.use_cases.recommend_jobs import Recommendation, RecommendJobs, RecommendQuery
 from application.use_cases.record_action import RecordAction, RecordActionCommand
 from application.use_cases.set_preferences import SetPreferences, SetPreferencesCommand
 from domain.errors import InvalidInput
@@ -191,3 +191,53 @@ async def test_cursors_of_another_user_forged_or_expired_are_refused() -> None:
         with pytest.raises(InvalidInput) as raised:
             await other(query)
         assert raised.value.field in ("cursor", "limit")
+
+
+def test_overlapping_misses_of_one_user_share_one_ranking_and_each_counts_as_a_miss() -> None:
+    async def scenario() -> None:
+        world = World(tied_jobs(5, 5))
+        await world.seed()
+        inner = RecommendJobs(InMemoryUnitOfWork(world.store), REFERENCE, world.clock)
+        rankings = 0
+
+        async def slow_recommend(query: RecommendQuery) -> Recommendation:
+            nonlocal rankings
+            rankings += 1
+            await asyncio.sleep(0.01)  # the other requests arrive meanwhile
+            return await inner(query)
+
+        use_case = ListMatches(slow_recommend, world.cache, CURSORS, world.clock, world.stats)
+        pages = await asyncio.gather(*(use_case(MatchesQuery(world.user.id, 2)) for _ in range(5)))
+        assert rankings == 1
+        assert len({page.next_cursor for page in pages}) == 1  # one snapshot for all
+        assert (world.stats.hits, world.stats.misses) == (0, 5)
+        await world.act(pages[0].items[0].job_id, "dismiss")  # a change: the next overlapping misses rank anew
+        after = await asyncio.gather(*(use_case(MatchesQuery(world.user.id, 2)) for _ in range(3)))
+        assert rankings == 2
+        assert pages[0].items[0].job_id not in [item.job_id for item in after[0].items]
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_shared_ranking_fails_every_caller_and_the_next_miss_ranks_again() -> None:
+    async def scenario() -> None:
+        world = World(tied_jobs(3, 3))
+        await world.seed()
+        calls = 0
+
+        async def failing_once(query: RecommendQuery) -> Recommendation:
+            nonlocal calls
+            calls += 1
+            await asyncio.sleep(0.01)
+            if calls == 1:
+                raise LookupError("storage down")
+            return await RecommendJobs(InMemoryUnitOfWork(world.store), REFERENCE, world.clock)(query)
+
+        use_case = ListMatches(failing_once, world.cache, CURSORS, world.clock, world.stats)
+        outcomes = await asyncio.gather(*(use_case(MatchesQuery(world.user.id, 2)) for _ in range(3)),
+                                        return_exceptions=True)  # fmt: skip
+        assert [type(outcome) for outcome in outcomes] == [LookupError] * 3
+        assert len((await use_case(MatchesQuery(world.user.id, 2))).items) == 2
+        assert calls == 2
+
+    asyncio.run(scenario())

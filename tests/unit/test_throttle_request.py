@@ -38,3 +38,18 @@ async def test_with_every_limit_off_nothing_is_counted() -> None:
     throttle = ThrottleRequest(InProcessRateLimiter(), RequestLimits(None, None, None))
     for _ in range(500):
         await throttle(ThrottleCommand("203.0.113.1", "user:u1"))
+
+
+async def test_budgets_remembered_per_command_still_count_each_client_apart() -> None:
+    throttle = ThrottleRequest(InProcessRateLimiter(), RequestLimits(Limit(2, 60), Limit(3, 60), None), remembered=1)
+    for _ in range(2):  # alternating: the one remembered command is replaced on every call
+        await throttle(ThrottleCommand("203.0.113.1", "user:u1"))
+        await throttle(ThrottleCommand("203.0.113.2", "user:u2"))
+    for address, user in (("203.0.113.1", "user:u1"), ("203.0.113.2", "user:u2")):
+        with pytest.raises(RateLimited) as refused:
+            await throttle(ThrottleCommand(address, user))
+        assert refused.value.scope == "ip"
+    await throttle(ThrottleCommand("203.0.113.3", "user:u1"))  # a third request for u1, from elsewhere
+    with pytest.raises(RateLimited) as refused:
+        await throttle(ThrottleCommand("203.0.113.4", "user:u1"))
+    assert refused.value.scope == "user"

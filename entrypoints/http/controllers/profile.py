@@ -1,13 +1,16 @@
 """The caller's own account: profile, home address, wishes and matches (`/api/v1/me`)."""
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any, cast
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, get, patch, put
+from litestar import Controller, MediaType, Request, Response, get, patch, put
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
+from application.match_cache import MatchCache
 from application.use_cases.list_matches import ListMatches, MatchesQuery
 from application.use_cases.recommend_jobs import MAX_LIMIT
 from application.use_cases.set_home_address import SetHomeAddress, SetHomeAddressCommand
@@ -15,13 +18,13 @@ from application.use_cases.set_preferences import KEEP, SetPreferences, SetPrefe
 from application.use_cases.show_profile import ShowProfile
 from application.use_cases.update_profile import UpdateProfile, UpdateProfileCommand
 from domain.user import User
-from entrypoints.http.auth import Caller, needs
+from entrypoints.http.auth import AppScoped, Caller, Principal, caller_of, needs
+from entrypoints.http.match_pages import MatchPageEncoder
 from entrypoints.http.openapi_docs import AUTHENTICATED, problems
 from entrypoints.http.schemas import (
     AddressIn,
     AddressOut,
     MatchesOut,
-    MatchOut,
     PreferencesBody,
     ProfileOut,
     ProfilePatch,
@@ -66,6 +69,16 @@ def profile_out(user: User) -> ProfileOut:
         address=address,
         preferences=preferences,
     )
+
+
+async def current_match_keys(
+    connection: ASGIConnection[Any, Any, Any, Any], resolved: AppScoped, principal: Principal
+) -> Sequence[str]:
+    """What a first page of matches reads from the cache (a cursor's page reads its snapshot instead)."""
+    if principal.caller is None or b"cursor=" in connection.scope["query_string"]:
+        return ()
+    matches = await resolved.get(connection, MatchCache)
+    return matches.current_keys(principal.caller.user_id)
 
 
 class ProfileController(Controller):
@@ -130,30 +143,17 @@ class ProfileController(Controller):
             "422 problem naming `cursor`."
         ),
         responses=problems(*AUTHENTICATED, 404, 422),
-        **needs("read:matches"),
+        **needs("read:matches", read_ahead=current_match_keys),
     )
     async def matches(
         self,
-        caller: NamedDependency[Caller],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[ListMatches],
+        encode: FromDishka[MatchPageEncoder],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 10,
         cursor: Annotated[str | None, QueryParameter(max_length=2048, description="nextCursor")] = None,
-    ) -> MatchesOut:
+    ) -> Response[MatchesOut]:
+        caller = caller_of(request)  # as `caller: NamedDependency[Caller]` gives, without resolving a dependency
         page = await use_case(MatchesQuery(caller.user_id, limit, cursor))
-        items = [
-            MatchOut(
-                job_id=item.job_id,
-                title=item.title,
-                company_name=item.company_name,
-                hourly_wage=item.hourly_wage,
-                total=round(item.total, 2),
-                basic=round(item.basic, 2),
-                seo=round(item.seo, 2),
-                personalized=round(item.personalized, 2),
-                reasons=list(item.reasons),
-                distance_km=None if item.distance_km is None else round(item.distance_km, 2),
-                commute_minutes=None if item.commute_minutes is None else round(item.commute_minutes),
-            )
-            for item in page.items
-        ]
-        return MatchesOut(items=items, eligible=page.eligible, next_cursor=page.next_cursor)
+        # A MatchesOut, encoded from the items' kept JSON (match_pages.py): the declared type is the schema.
+        return Response(cast(Any, encode(page)), media_type=MediaType.JSON)
