@@ -18,13 +18,24 @@ import uuid
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
-_RANDOM_BATCH = 4096  # random tails drawn 32 KiB at a time: one getrandom() call per 4,096 ids
-_tails: list[int] = []
+_RANDOM_BATCH = 4096  # random bits drawn 40 KiB at a time: one getrandom() call per 4,096 ids
+_tails: list[int] = []  # 80 random bits an id: 62 for its tail, 11 to seed a millisecond's counter
 
 
 def _refill() -> None:
-    data = os.urandom(8 * _RANDOM_BATCH)
-    _tails.extend(int.from_bytes(data[i : i + 8], "big") for i in range(0, len(data), 8))
+    data = os.urandom(10 * _RANDOM_BATCH)
+    _tails.extend(int.from_bytes(data[i : i + 10], "big") for i in range(0, len(data), 10))
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (a planning process) must not make the ids its parent, or a sibling, makes from
+    the same inherited random bits: it draws its own, and gets a lock no thread of the parent can hold."""
+    global _lock
+    _lock = threading.Lock()
+    _tails.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def time_ordered_id() -> uuid.UUID:
@@ -34,12 +45,13 @@ def time_ordered_id() -> uuid.UUID:
         now_ms = time.time_ns() // 1_000_000
         if not _tails:
             _refill()
-        tail = _tails.pop()
+        bits = _tails.pop()
+        tail = bits & 0x3FFF_FFFF_FFFF_FFFF
         if now_ms > _last_ms:
-            _last_ms, _counter = now_ms, tail >> 53  # a random start in the lower half of the 12 bits
+            _last_ms, _counter = now_ms, (bits >> 62) & 0x7FF  # a random start in the lower half of the 12 bits
         else:  # the same millisecond (or the clock stepped back): keep counting from the last id
             _counter += 1
             if _counter > 0xFFF:  # 4,096 ids in one millisecond: borrow the next one
                 _last_ms, _counter = _last_ms + 1, 0
-        value = (_last_ms << 80) | (0x7 << 76) | (_counter << 64) | (0b10 << 62) | (tail & 0x3FFF_FFFF_FFFF_FFFF)
+        value = (_last_ms << 80) | (0x7 << 76) | (_counter << 64) | (0b10 << 62) | tail
     return uuid.UUID(int=value)

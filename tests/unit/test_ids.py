@@ -52,3 +52,21 @@ def test_a_plan_s_deliveries_and_matches_get_time_ordered_ids() -> None:
             MatchedJob(uuid.uuid4(), 1, 1, 1, 1, 1, [], None, None).id]  # fmt: skip
     assert made == sorted(made)
     assert all(m.version == 7 for m in made)
+
+
+def test_forked_processes_make_ids_of_their_own() -> None:
+    """Planning processes are forked after the parent made ids (skipped deliveries): the random bits they
+    inherit must not make siblings' ids collide."""
+    import multiprocessing
+
+    time_ordered_id()  # the parent has drawn its random bits
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        batches = pool.map(_ids_in_child, [2000, 2000])
+    made = [i for batch in batches for i in batch] + [time_ordered_id().int for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    assert len({i & 0x3FFF_FFFF_FFFF_FFFF for i in made}) == len(made)  # not even the random tails repeat
+
+
+def _ids_in_child(count: int) -> list[int]:
+    return [time_ordered_id().int for _ in range(count)]
