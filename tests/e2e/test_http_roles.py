@@ -248,13 +248,20 @@ def test_every_route_an_admin_changes_things_through_calls_an_audited_use_case(c
 def test_every_http_route_runs_the_apps_access_checks_and_every_socket_its_guard(client: TestClient) -> None:  # type: ignore[type-arg]
     """The checks are the app's before-request hook: one set nearer a route would replace it there."""
     from litestar.handlers import HTTPRouteHandler, WebsocketRouteHandler
+    from litestar.routes import HTTPRoute, WebSocketRoute
 
     app = client.app
+    # A mounted ASGI app runs no before-request hook, and a response-cached route answers from its cache
+    # before the hook: neither may exist without checks of its own.
+    assert all(isinstance(route, HTTPRoute | WebSocketRoute) for route in app.routes), app.routes
     http = [h for route in app.routes for h in getattr(route, "route_handlers", []) if isinstance(h, HTTPRouteHandler)]
+    assert not [h for h in http if h.cache], "a cached route would skip the access checks"
     assert len(http) > len(ROUTES)  # the OPTIONS handlers too
     assert {h.resolve_before_request() for h in http} == {app.before_request}
     assert all(not h.resolve_guards() for h in http)  # no second (copying) pass of the same checks
     handlers = [getattr(route, "route_handler", None) for route in app.routes]
     sockets = [h for h in handlers if isinstance(h, WebsocketRouteHandler)]
     assert sockets
-    assert all(len(h.resolve_guards()) == 1 for h in sockets)
+    (app_guard,) = [cell.cell_contents for cell in app.before_request.__closure__ or ()]  # the hook's own guard
+    assert app_guard.__qualname__ == "access_guard.<locals>.guard"
+    assert all(list(h.resolve_guards()) == [app_guard] for h in sockets)
