@@ -40,6 +40,7 @@ from application.ports import (
     MailDeliveryError,
     Mailer,
     OutgoingMail,
+    ReplacingMailer,
     UnitOfWork,
 )  # fmt: skip
 from application.send_journal import SendJournal
@@ -118,8 +119,11 @@ class RunSender:
         batch_state = _BatchState(ready)
         renewing = asyncio.create_task(self._renew(journal))
         try:
-            workers = max(1, min(self._mailer.concurrency, len(ready)))
-            await asyncio.gather(*(self._worker(journal, batch_state, stats) for _ in range(workers)))
+            if self._at_once(ready):
+                await self._send_at_once(journal, batch_state, stats)
+            else:
+                workers = max(1, min(self._mailer.concurrency, len(ready)))
+                await asyncio.gather(*(self._worker(journal, batch_state, stats) for _ in range(workers)))
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -190,6 +194,39 @@ class RunSender:
                 d.mark_failed("cannot compose", FailureKind.PERMANENT, detail=_clip(str(exc)))
                 failed.append(d)
         return ready, failed
+
+    def _at_once(self, ready: Sequence[tuple[Delivery, OutgoingMail]]) -> bool:
+        """A mailer that replaces what it sent before when the same delivery is sent again (the outbox:
+        one file per delivery) cannot duplicate a mail, so its batch needs no in-flight mark per mail:
+        the batch is marked, handed over and settled in one commit each. Not when a send rate applies
+        to any of its mails (the pacer spreads those out, one at a time)."""
+        if not isinstance(self._mailer, ReplacingMailer) or not self._mailer.replaces_on_resend:
+            return False
+        return not any(self._pacer.paces(mail.recipient) for _, mail in ready)
+
+    async def _send_at_once(self, journal: SendJournal, state: "_BatchState", stats: SendStats) -> None:
+        ready, state.queue = state.queue, []
+        started = await journal.begin_many([d.id for d, _ in ready])
+        ours = [(d, mail) for d, mail in ready if d.id in started]
+        stats.lost_claims += len(ready) - len(ours)  # another sender took them over; theirs to send
+        assert isinstance(self._mailer, ReplacingMailer)
+        results = await self._mailer.send_many([mail for _, mail in ours])
+        settled: list[Delivery] = []
+        bounces: list[BounceEvent] = []
+        for delivery, mail in ours:
+            error = results.get(delivery.id)
+            if error is not None and error.relay_down:
+                delivery.sending_at = None  # never handed over
+                state.relay_down = error
+            else:
+                delivery.attempts += 1
+                bounce = self._apply(delivery, mail, error, stats)
+                if bounce is not None:
+                    bounces.append(bounce)
+                if delivery.status is not DeliveryStatus.PENDING:
+                    state.final += 1
+            settled.append(delivery)
+        await journal.settle(settled, bounces)
 
     async def _worker(self, journal: SendJournal, state: "_BatchState", stats: SendStats) -> None:
         while state.queue and state.relay_down is None:

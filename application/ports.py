@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import NamedTuple, Protocol, Self
+from typing import NamedTuple, Protocol, Self, runtime_checkable
 
 from domain.action import Action, ActionEvent
 from domain.alerts import JobAlert
@@ -489,6 +489,18 @@ class Mailer(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReplacingMailer(Mailer, Protocol):
+    """A mailer for which sending a delivery again replaces what it sent before (the outbox: one file per
+    delivery, written by rename), so no crash or second sender can make two mails of one delivery."""
+
+    replaces_on_resend: bool
+
+    async def send_many(self, mails: Sequence[OutgoingMail]) -> Mapping[uuid.UUID, MailDeliveryError | None]:
+        """Send each mail; its error by delivery id, None when it went."""
+        ...
 
 
 class ReferenceData(Protocol):

@@ -44,6 +44,13 @@ class SendJournal:
         self._pending.begin.append(delivery_id)
         return delivery_id in await self._submit()
 
+    async def begin_many(self, delivery_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Mark deliveries in flight in one commit; those whose claim is still ours (send only these)."""
+        if not delivery_ids:
+            return set()
+        self._pending.begin.extend(delivery_ids)
+        return set(delivery_ids) & await self._submit()
+
     async def settle(self, deliveries: Sequence[Delivery], bounces: Sequence[BounceEvent] = ()) -> None:
         """Record outcomes (final, deferred, or released unchanged) and release their claims; and, in the
         same commit, the bounces they brought (see `application.bounce_handling`)."""

@@ -56,6 +56,10 @@ class SendPacer:
         key, _ = self._rates.for_domain(recipient_domain(recipient))
         return max(0.0, self._relay_next - now, self._domain_next.get(key, 0.0) - now)
 
+    def paces(self, recipient: str) -> bool:
+        """Whether any rate applies to a message to `recipient` (the relay's, or its domain's)."""
+        return self._rates.relay is not None or self._rates.for_domain(recipient_domain(recipient))[1] is not None
+
     def reserve(self, recipient: str) -> float:
         """Take the next slot for `recipient`; returns the seconds to wait before starting."""
         now = self._monotonic()

@@ -18,6 +18,7 @@ class OutboxMailer:
     power cut, at the cost of a disk flush per mail."""
 
     concurrency = 4  # files written at once, each in a worker thread
+    replaces_on_resend = True  # a delivery's file, written again, replaces itself: never two mails
 
     def __init__(self, directory: Path, *, fsync: bool = False) -> None:
         self._directory = directory

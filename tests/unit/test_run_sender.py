@@ -260,3 +260,52 @@ async def test_a_delivery_left_in_flight_by_a_dead_sender_is_resent_or_held(poli
             held = await uow.deliveries.for_user(run.id, users[0].id)
         assert held is not None
         assert held.failure is FailureKind.RETRYABLE  # `mail retry-failed` sends it when someone decides to
+
+
+class ReplacingMailer(RecordingMailer):
+    """An outbox-like mailer: sending a delivery again replaces it, so a batch goes in one hand-over."""
+
+    replaces_on_resend = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.one_by_one = 0
+
+    @staticmethod
+    def answer(mail: OutgoingMail) -> MailDeliveryError | None:
+        refused = mail.recipient.startswith("gone")
+        return MailDeliveryError("550 5.1.1 no such user", permanent=True, code=550) if refused else None
+
+    async def send(self, mail: OutgoingMail, *, fresh_connection: bool = False) -> MailDeliveryError | None:
+        self.one_by_one += 1
+        self.sent.append(mail)
+        return self.answer(mail)
+
+    async def send_many(self, mails: list[OutgoingMail]) -> dict[uuid.UUID, MailDeliveryError | None]:
+        self.batches.append(len(mails))
+        self.sent.extend(mails)
+        return {m.delivery_id: self.answer(m) for m in mails}
+
+
+@pytest.mark.parametrize("paced", [False, True])
+async def test_a_mailer_that_replaces_on_resend_gets_each_batch_at_once_unless_a_rate_applies(paced: bool) -> None:
+    uow = InMemoryUnitOfWork()
+    users = [make_user("1500041", f"u{n}") for n in range(7)] + [make_user("1500041", "gone")]
+    users[-1].email = "gone@example.jp"
+    campaign, run = await plan(uow, users, [make_job("ホール")])
+    mailer = ReplacingMailer()
+    options = dataclasses.replace(OPTIONS, batch_size=5, rates=SendRates(relay=10_000.0 if paced else None))
+    stats = SendStats()
+    sender = RunSender(uow, JinjaMailComposer("no-reply@mailscore.example.jp", "Mail Score"), mailer,
+                       FixedClock(NOW), options)  # fmt: skip
+    await sender.send_all(campaign, run, stats)
+    result = await statuses(uow, run, users)
+    assert sorted(m.recipient for m in mailer.sent) == sorted(u.email for u in users)  # each once
+    assert stats.sent == 7
+    assert result["gone"][0] == "failed"
+    assert all(result[f"u{n}"] == ("sent", None) for n in range(7))
+    if paced:  # the pacer spreads paced mails one at a time
+        assert (mailer.batches, mailer.one_by_one) == ([], 8)
+    else:
+        assert (sorted(mailer.batches), mailer.one_by_one) == ([3, 5], 0)
