@@ -56,7 +56,7 @@ class ImportFile:
             return self.format
         found = FORMATS_BY_SUFFIX.get(Path(self.name or str(self.path or "")).suffix.lower())
         if found is None:
-            message = "unknown format: name it .csv or .jsonl, or give the format"
+            message = "unknown format: name it .csv or .jsonl"
             raise ImportFileError(self.display_name, message)
         return found
 
