@@ -1,6 +1,7 @@
 """SQLAlchemy repositories for jobs, users, actions and campaigns: entities tracked by the session, so
 a change to a loaded object is saved on commit."""
 
+import functools
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -11,13 +12,24 @@ from sqlalchemy.orm import joinedload
 
 from adapters.sqlalchemy import tables as t
 from adapters.sqlalchemy.bulk import asyncpg_connection, chunked, dialect_name, insert_ignoring_conflicts
+from adapters.sqlalchemy.snapshots import Snapshot
 from adapters.sqlalchemy.sqlite_bulk import datetime_text, fetch_batches, parse_datetime, uuid_parser
 from domain.action import Action, ActionEvent, ActionKind
 from domain.campaign import Campaign
 from domain.company import Company
 from domain.job import Job
 from domain.job_search import JobSearch, SearchPosition
-from domain.user import User
+from domain.user import Address, Preferences, User
+
+
+@functools.cache  # built on first use, once the classes are mapped
+def _job_snapshot() -> Snapshot[Job]:
+    return Snapshot(Job)
+
+
+@functools.cache
+def _user_snapshots() -> tuple[Snapshot[User], Snapshot[Address], Snapshot[Preferences]]:
+    return Snapshot(User, ("address", "preferences")), Snapshot(Address), Snapshot(Preferences)
 
 
 class SqlAlchemyJobRepository:
@@ -45,13 +57,14 @@ class SqlAlchemyJobRepository:
         return found
 
     async def list_open(self, at: datetime) -> list[Job]:
-        jobs = t.jobs
+        # Read-only copies (snapshots.py): a run reads every open job and changes none.
+        jobs, snapshot = t.jobs, _job_snapshot()
         query = (
-            select(Job)
+            select(*snapshot.columns)
             .where(jobs.c.is_active, (jobs.c.expires_at.is_(None)) | (jobs.c.expires_at > at))
             .order_by(jobs.c.posted_at.desc(), jobs.c.id)
         )
-        return list(await self._session.scalars(query))
+        return [snapshot.build(row) for row in await self._session.execute(query)]
 
     async def expired_between(self, after: datetime, until: datetime) -> list[uuid.UUID]:
         jobs = t.jobs  # on ix_jobs_active_expires
@@ -145,14 +158,27 @@ class SqlAlchemyUserRepository:
         return (await self._session.scalars(query)).first()
 
     async def list_audience(self) -> list[User]:
-        # One joined query: selectin's 200 IN-queries per relation took 2-3x longer for 100k users.
+        # Read-only copies (snapshots.py) from one joined query: a run reads the whole audience and changes
+        # no one (through the ORM, 95k users took 12.2 s on SQLite; selectin's IN-queries 2-3x that).
+        users, addresses, preferences = _user_snapshots()
+        u, a, p = t.users, t.user_addresses, t.user_preferences
         query = (
-            select(User)
-            .options(joinedload(User.address), joinedload(User.preferences))  # type: ignore[arg-type]
-            .where(t.users.c.is_active, t.users.c.email_opt_in)
-            .order_by(t.users.c.id)
+            select(*users.columns, *addresses.columns, *preferences.columns)
+            .select_from(u.outerjoin(a, a.c.user_id == u.c.id).outerjoin(p, p.c.user_id == u.c.id))
+            .where(u.c.is_active, u.c.email_opt_in)
+            .order_by(u.c.id)
         )
-        return list((await self._session.scalars(query)).unique())
+        at_address, at_preferences = users.width, users.width + addresses.width
+        audience: list[User] = []
+        last: uuid.UUID | None = None
+        for row in await self._session.execute(query):
+            if row[0] == last:  # a second address or wishes row of the same user: the first one stands
+                continue
+            last = row[0]
+            address = None if row[at_address] is None else addresses.build(row[at_address:at_preferences])
+            wishes = None if row[at_preferences] is None else preferences.build(row[at_preferences:])
+            audience.append(users.build(row[:at_address], address=address, preferences=wishes))
+        return audience
 
 
 _EVENTS_SQL = (

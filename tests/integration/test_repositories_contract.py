@@ -1,6 +1,7 @@
 """One contract for every storage the ports have: in-memory, SQLite and PostgreSQL must agree."""
 
 import asyncio
+import dataclasses
 import gc
 import json
 import uuid
@@ -37,15 +38,12 @@ def make_user(**fields: object) -> User:
 
 def make_delivery(run: CampaignRun, user: User, jobs: list[Job]) -> Delivery:
     matches = [
-        MatchedJob(job.id, rank, 0.9 - rank / 100, 0.5, 0.2, 0.3, ["近い"], 1.5, 12)
-        for rank, job in enumerate(jobs, 1)
+        MatchedJob(job.id, rank, 0.9 - rank / 100, 0.5, 0.2, 0.3, ["近い"], 1.5, 12) for rank, job in enumerate(jobs, 1)
     ]
     return Delivery(run.id, run.campaign_id, user.id, user.email, matches=matches)
 
 
-async def seed(
-    make_uow: UowFactory, users: int = 2, jobs: int = 3
-) -> tuple[CampaignRun, list[User], list[Job]]:
+async def seed(make_uow: UowFactory, users: int = 2, jobs: int = 3) -> tuple[CampaignRun, list[User], list[Job]]:
     campaign = Campaign(id=uuid.uuid4(), name=f"daily-{uuid.uuid4().hex[:6]}")
     user_list = [make_user() for _ in range(users)]
     job_list = [make_job() for _ in range(jobs)]
@@ -326,9 +324,7 @@ async def test_add_planned_skips_existing_run_user_pairs(uow_factory: UowFactory
         assert await uow.deliveries.for_user(run.id, uuid.uuid4()) is None
 
 
-async def claim(
-    make_uow: UowFactory, run: CampaignRun, claimant: str, at: datetime, limit: int = 10
-) -> list[Delivery]:
+async def claim(make_uow: UowFactory, run: CampaignRun, claimant: str, at: datetime, limit: int = 10) -> list[Delivery]:
     async with make_uow() as uow:
         claimed = await uow.deliveries.claim_pending(run.id, limit, claimant, at, at - timedelta(minutes=10))
         await uow.commit()
@@ -598,3 +594,47 @@ async def test_get_many_users_returns_those_that_exist_with_their_address(uow_fa
     assert found[second.id].preferences.job_types == ["カフェ"]
     async with uow_factory() as uow:
         assert await uow.users.get_many([]) == {}
+
+
+def _fields(entity: object) -> dict[str, object]:
+    return {f.name: getattr(entity, f.name) for f in dataclasses.fields(entity)}  # type: ignore[arg-type]
+
+
+async def test_the_audience_and_open_jobs_read_for_a_run_hold_every_field_as_stored(uow_factory: UowFactory) -> None:
+    """A run reads them as copies (no unit of work tracks them on SQL storage): every field, the address and
+    the wishes must still be exactly what reading the entity by id gives."""
+    wishes = Preferences(["カフェ", "ｺﾝﾋﾞﾆ"], ["76"], 40, 1200, {"mon": [["09:00", "17:00"]]}, 72.5, True)
+    home = Address("13", "東京都", "新宿区", "13104", "160-0022", "新宿3-1", 35.69, 139.70)
+    full = make_user(full_name="山田 花子", external_id="u-9", created_at=NOW, address=home, preferences=wishes)
+    bare = make_user()  # no address, no wishes
+    job = make_job(expires_at=NOW + timedelta(days=3), work_days=0b11111, benefits=["交通費支給"],
+                   requirements={"経験": "不問"}, latitude=35.69, longitude=139.70, walking_minutes=4)  # fmt: skip
+    async with uow_factory() as uow:
+        for user in (full, bare):
+            await uow.users.add(user)
+        await uow.jobs.add(job)
+        await uow.commit()
+    async with uow_factory() as uow:
+        audience = {user.id: user for user in await uow.users.list_audience()}
+        listed = {j.id: j for j in await uow.jobs.list_open(NOW)}
+    async with uow_factory() as uow:
+        by_id = {user.id: await uow.users.get(user.id) for user in (full, bare)}
+        stored_job = await uow.jobs.get(job.id)
+        for user_id, stored in by_id.items():
+            assert stored is not None
+            copy = audience[user_id]
+            assert {k: v for k, v in _fields(copy).items() if k not in ("address", "preferences")} == {
+                k: v for k, v in _fields(stored).items() if k not in ("address", "preferences")
+            }
+            for part in ("address", "preferences"):
+                mine, theirs = getattr(copy, part), getattr(stored, part)
+                assert (mine is None) == (theirs is None)
+                if mine is not None:
+                    assert _fields(mine) == _fields(theirs)
+        assert _fields(listed[job.id]) == _fields(stored_job)
+    assert audience[full.id].wishes.job_types == ["カフェ", "ｺﾝﾋﾞﾆ"]
+    assert audience[full.id].home_point is not None
+    assert audience[bare.id].address is None
+    assert audience[bare.id].preferences is None
+    assert listed[job.id].expires_at is not None
+    assert listed[job.id].expires_at.utcoffset() == timedelta(0)
