@@ -5,16 +5,15 @@ the users' scores, so a crash loses at most the chunk in flight and a restart pl
 """
 
 import asyncio
-import contextlib
-import gc
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol
 
+from application.heap import settled_heap as settled_heap  # planning freezes the loaded state
 from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
 from domain.campaign import Campaign, CampaignRun, VariantSplit
@@ -104,27 +103,6 @@ class ThreadPlanning:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         pass
-
-
-_settled = 0  # runs inside settled_heap() in this process
-
-
-@contextlib.contextmanager
-def settled_heap() -> Iterator[None]:
-    """While a run plans, the matching state it loaded (every user, job and signal: millions of objects at
-    100k users) lives unchanged; frozen (gc.freeze), the collections that planning's short-lived objects
-    trigger no longer walk it again and again, and a forked planning process does not copy its pages by
-    writing their collector headers. Unfrozen afterwards, so it is collected as usual once dropped."""
-    global _settled
-    if _settled == 0:
-        gc.freeze()
-    _settled += 1  # runs overlapping in one process (the API server's): the last one out unfreezes
-    try:
-        yield
-    finally:
-        _settled -= 1
-        if _settled == 0:
-            gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -225,9 +203,7 @@ def score_records(
     user: User, ranked: Sequence[ScoreBreakdown], at: datetime, encode: FactorEncoder | None = None
 ) -> list[ScoreRecord]:
     factors = encode or ScoreBreakdown.as_json_dict
-    return [
-        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, factors(s), at) for s in ranked
-    ]
+    return [ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, factors(s), at) for s in ranked]
 
 
 async def mailed_recently(
@@ -268,7 +244,11 @@ def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None
 
 
 async def skip_excluded(
-    uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap,
+    uow: UnitOfWork,
+    run: CampaignRun,
+    users: Sequence[User],
+    stats: PlanStats,
+    cap: FrequencyCap,
     variants: VariantPlan = NO_VARIANTS,
 ) -> list[User]:
     """Users who must get no mail this run get a skipped delivery at once (in the caller's transaction,
