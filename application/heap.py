@@ -8,8 +8,12 @@ millions of objects at 100k users).
   short-lived objects trigger no longer walk it, and a forked planning process does not copy its pages by
   writing their collector headers (`settled_heap`). Unfrozen afterwards, so it is collected as usual once
   dropped.
-Both nest: runs overlapping in one process (the API server's) keep the collector paused, or the heap
-frozen, until the last of them is done.
+- A server's start-up heap (its modules, app, container and the reference data: about 430k objects)
+  lives as long as the server; frozen once it is up (`settle_start_up`), the full collections that
+  requests trigger skip it: one took 190 ms and set the API's p99 (176 ms, against 20 ms frozen).
+Both context managers nest: runs overlapping in one process (the API server's) keep the collector paused,
+or the heap frozen, until the last of them is done. A run ends by unfreezing everything, the server's
+start-up heap too (gc has no partial unfreeze), so a server that ran a campaign itself collects as before.
 """
 
 import contextlib
@@ -36,6 +40,12 @@ def collector_paused() -> Iterator[None]:
         _paused -= 1
         if _paused == 0 and _was_enabled:
             gc.enable()
+
+
+def settle_start_up() -> None:
+    """Collect once, then freeze everything alive: for a long-running process whose start-up is done."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager

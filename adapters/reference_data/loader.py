@@ -104,6 +104,13 @@ class BundledReferenceData:
         found = self._stations_by_name.get(_station_key(name), [])
         return [s for s in found if prefecture_code is None or s.prefecture_code == prefecture_code]
 
+    def preload(self) -> None:
+        """Read every table now: a server does it at start-up, before it freezes its heap (see the API's
+        lifespan), rather than on the first request that needs each table."""
+        for table in ("_municipality_by_code", "_station_by_code", "_stations_by_name", "_postal_by_code",
+                      "_organisations", "_industry_by_code"):  # fmt: skip
+            getattr(self, table)
+
     # --- beyond the port ------------------------------------------------------------------------------
 
     def municipalities(self) -> Sequence[Municipality]:

@@ -1,5 +1,6 @@
 """The Litestar app factory: one dishka container per app, built here and closed in the lifespan."""
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,8 @@ from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.cache.client_ip import trusted_networks
 from adapters.notify.channels import make_channels_backend
-from application.ports import CacheStats
+from application.heap import settle_start_up
+from application.ports import CacheStats, ReferenceData
 from entrypoints.config import Settings, load_settings
 from entrypoints.http.auth import API_KEY_HEADER, CALLER_DEPENDENCY
 from entrypoints.http.controllers.accounts import AccountController
@@ -58,7 +60,9 @@ class MetricsProvider(Provider):
         return MatchPageEncoder()
 
 
-def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
+def create_app(settings: Settings, *override_providers: Provider, settle_heap: bool = False) -> Litestar:
+    """`settle_heap`: read the reference tables at start-up and freeze the start-up heap (a served app;
+    tests build many apps in one process and leave the collector alone)."""
     # Channels: a backend per app (one cannot be restarted, litestar #4784), shared with the container so
     # events run in this process (in-memory queue) publish where this app's sockets listen.
     channels_backend, channels_redis = make_channels_backend(
@@ -70,12 +74,18 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
     serving = dataclasses.replace(settings, planning_processes=0)
     container = make_container(
-        serving, LitestarProvider(), MetricsProvider(http_metrics), ChannelsProvider(channels_backend),
+        serving,
+        LitestarProvider(),
+        MetricsProvider(http_metrics),
+        ChannelsProvider(channels_backend),
         *override_providers,
     )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settle_heap:  # the reference tables read now, not by the first request needing each (heap.py)
+            await asyncio.to_thread((await container.get(ReferenceData)).preload)
+            settle_start_up()
         try:
             yield
         finally:
@@ -146,4 +156,4 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
 def create_app_from_environment() -> Litestar:
     """For uvicorn's --factory: settings read at start-up in each worker process."""
     redact_token_parameters()
-    return create_app(load_settings())
+    return create_app(load_settings(), settle_heap=True)
