@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol
 
-from application.heap import settled_heap as settled_heap  # planning freezes the loaded state
 from application.matching import MatchingState
 from application.ports import ScoreRecord, UnitOfWork
 from domain.campaign import Campaign, CampaignRun, VariantSplit

@@ -4,7 +4,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.heap import collector_paused
 from application.ports import ReferenceData, UnitOfWork
 from domain.campaign import ScoreWeights
 from domain.job import Job
@@ -42,12 +41,7 @@ async def load_matching_state(
     uow: UnitOfWork, reference: ReferenceData, now: datetime, weights: ScoreWeights
 ) -> MatchingState:
     """Open jobs, the audience and the last HISTORY_DAYS of actions (their jobs included, even closed).
-    Built with the collector paused: all of it lives as long as the state (see application.heap)."""
-    with collector_paused():
-        return await _load(uow, reference, now, weights)
-
-
-async def _load(uow: UnitOfWork, reference: ReferenceData, now: datetime, weights: ScoreWeights) -> MatchingState:
+    A run loads it with the collector paused (`application.heap.collector_paused`)."""
     jobs = await uow.jobs.list_open(now)
     audience = await uow.users.list_audience()
     actions = await uow.actions.events_since(now - timedelta(days=HISTORY_DAYS))

@@ -31,8 +31,8 @@ class JobRepository(Protocol):
     async def get_many(self, job_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Job]: ...
     async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Job]: ...
     async def list_open(self, at: datetime) -> list[Job]:
-        """Active jobs whose expiry is after `at`. For reading (a run scores them): the storage may hand out
-        copies that no unit of work tracks, so a change to one is not saved."""
+        """Active jobs whose expiry is after `at`. For reading only (a run scores them): callers must not
+        change them; SQL storage hands out read-only copies, on which a change raises."""
         ...
 
     async def search(self, criteria: JobSearch, at: datetime, after: SearchPosition | None, limit: int) -> list[Job]:
@@ -62,8 +62,8 @@ class UserRepository(Protocol):
     async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, User]: ...
     async def by_email(self, email: str) -> User | None: ...
     async def list_audience(self) -> list[User]:
-        """Active, opted-in users with their address and preferences loaded, ordered by id. For reading, as
-        `JobRepository.list_open`: a change to one is not saved."""
+        """Active, opted-in users with their address and preferences loaded, ordered by id. For reading
+        only, as `JobRepository.list_open`."""
         ...
 
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from dishka import AsyncContainer
 
+from application.heap import settle_again
 from application.ports import LaunchState
 from application.use_cases.run_daily_mail import RunDailyMail, RunDailyMailCommand
 
@@ -54,6 +55,8 @@ class BackgroundRunLauncher:
         except Exception as exc:  # kept for the run's status route; the run stays resumable
             log.exception("run %s of %s on %s stopped", run_id, campaign_name, run_date)
             self._errors[run_id] = str(exc) or type(exc).__name__
+        finally:
+            settle_again()  # the run's end unfroze the server's start-up heap (application/heap.py)
 
     async def close(self) -> None:
         tasks = [task for task in self._tasks.values() if not task.done()]

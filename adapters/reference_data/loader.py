@@ -107,9 +107,9 @@ class BundledReferenceData:
     def preload(self) -> None:
         """Read every table now: a server does it at start-up, before it freezes its heap (see the API's
         lifespan), rather than on the first request that needs each table."""
-        for table in ("_municipality_by_code", "_station_by_code", "_stations_by_name", "_postal_by_code",
-                      "_organisations", "_industry_by_code"):  # fmt: skip
-            getattr(self, table)
+        for name, member in vars(type(self)).items():
+            if isinstance(member, cached_property):
+                getattr(self, name)
 
     # --- beyond the port ------------------------------------------------------------------------------
 

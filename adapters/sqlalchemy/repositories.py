@@ -1,5 +1,6 @@
 """SQLAlchemy repositories for jobs, users, actions and campaigns: entities tracked by the session, so
-a change to a loaded object is saved on commit."""
+a change to a loaded object is saved on commit; except the open jobs and the audience a run reads, which
+are read-only copies (snapshots.py)."""
 
 import functools
 import uuid
@@ -169,14 +170,15 @@ class SqlAlchemyUserRepository:
             .order_by(u.c.id)
         )
         at_address, at_preferences = users.width, users.width + addresses.width
+        address_key, wishes_key = at_address + addresses.key_at, at_preferences + preferences.key_at
         audience: list[User] = []
         last: uuid.UUID | None = None
         for row in await self._session.execute(query):
-            if row[0] == last:  # a second address or wishes row of the same user: the first one stands
+            if row[users.key_at] == last:  # a second address or wishes row of the same user: the first stands
                 continue
-            last = row[0]
-            address = None if row[at_address] is None else addresses.build(row[at_address:at_preferences])
-            wishes = None if row[at_preferences] is None else preferences.build(row[at_preferences:])
+            last = row[users.key_at]
+            address = None if row[address_key] is None else addresses.build(row[at_address:at_preferences])
+            wishes = None if row[wishes_key] is None else preferences.build(row[at_preferences:])
             audience.append(users.build(row[:at_address], address=address, preferences=wishes))
         return audience
 

@@ -33,11 +33,13 @@ class Snapshot(Generic[E]):
         filled = {*self._keys, *relationships}
         # Dataclass fields the mapping does not fill get their defaults, as the constructor gives them (a
         # factory called for each object, so no two share a list).
-        self._defaults = [
-            (f.name, f.default, f.default_factory)
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if f.name not in filled
-        ]
+        unfilled = [f for f in dataclasses.fields(cls) if f.name not in filled]  # type: ignore[arg-type]
+        required = [f.name for f in unfilled if f.default is f.default_factory is dataclasses.MISSING]
+        if required:
+            raise ValueError(f"{cls.__name__}: fields {required} are neither mapped nor defaulted")
+        self._defaults = [(f.name, f.default, f.default_factory) for f in unfilled]
+        # Where the primary key stands among the columns: a row's copy exists when it is not NULL (outer joins).
+        self.key_at = next(i for i, column in enumerate(self.columns) if column.primary_key)
 
     @property
     def width(self) -> int:

@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from application.heap import collector_paused, settled_heap
 from application.mail_planning import (
     IN_THREAD,
     PLAN_CHUNK_USERS,
@@ -33,7 +34,6 @@ from application.mail_planning import (
     group_by_variant,
     mailed_recently,
     rank_request,
-    settled_heap,
     skip_excluded,
     split_by_variant,
     write_plan,
@@ -127,7 +127,8 @@ class RunDailyMail:
         started = time.perf_counter()
         scoring_moment = scoring_moment_for(campaign, run, self._clock.now())
         async with self._uow as uow:
-            state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
+            with collector_paused():  # all of it lives as long as the run: nothing to collect (heap.py)
+                state = await load_matching_state(uow, self._reference, scoring_moment, campaign.weights)
             planned = await uow.deliveries.planned_user_ids(run.id)
             todo = [state.audience[i] for i in spatial_order(state.audience) if state.audience[i].id not in planned]
             variants = split_by_variant(campaign, state, todo)

@@ -15,6 +15,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
+from application.heap import collector_paused
 from application.mail_planning import (
     PLAN_CHUNK_USERS,
     ChunkPlanner,
@@ -78,7 +79,8 @@ class RunMailShard:
 
         async def load() -> MatchingState:
             async with self._uow as uow:
-                return await load_matching_state(uow, self._reference, moment, campaign.weights)
+                with collector_paused():  # kept for the run's shards in this process: nothing to collect
+                    return await load_matching_state(uow, self._reference, moment, campaign.weights)
 
         state = await self._states.get(run.id, moment, load)
         wanted = set(shard.user_ids)

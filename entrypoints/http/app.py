@@ -83,10 +83,10 @@ def create_app(settings: Settings, *override_providers: Provider, settle_heap: b
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if settle_heap:  # the reference tables read now, not by the first request needing each (heap.py)
-            await asyncio.to_thread((await container.get(ReferenceData)).preload)
-            settle_start_up()
         try:
+            if settle_heap:  # the reference tables read now, not by the first request needing each (heap.py)
+                await asyncio.to_thread((await container.get(ReferenceData)).preload)
+                settle_start_up()
             yield
         finally:
             await container.close()  # dishka's Litestar integration does not close it

@@ -1,6 +1,7 @@
 """The bundled reference data: counts match the shipped files, wages follow the date, operators add years."""
 
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,12 @@ def test_a_bad_operator_file_names_file_line_and_field(tmp_path: Path, row: str,
 def test_a_missing_operator_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ReferenceDataError, match="does not exist"):
         BundledReferenceData(minimum_wage_dir=tmp_path / "nope")
+
+
+def test_preload_reads_every_table_at_once() -> None:
+    reference = BundledReferenceData()
+    tables = [name for name, member in vars(BundledReferenceData).items() if isinstance(member, cached_property)]
+    assert len(tables) >= 6
+    assert not any(name in vars(reference) for name in tables)  # each read on first use otherwise
+    reference.preload()
+    assert all(name in vars(reference) for name in tables)
