@@ -202,7 +202,9 @@ def score_records(
     user: User, ranked: Sequence[ScoreBreakdown], at: datetime, encode: FactorEncoder | None = None
 ) -> list[ScoreRecord]:
     factors = encode or ScoreBreakdown.as_json_dict
-    return [ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, factors(s), at) for s in ranked]
+    return [
+        ScoreRecord(user.id, s.job_id, s.basic, s.seo, s.personalized, s.total, factors(s), at) for s in ranked
+    ]
 
 
 async def mailed_recently(
@@ -243,11 +245,7 @@ def count_skips(stats: PlanStats, deliveries: Sequence[PlannedDelivery]) -> None
 
 
 async def skip_excluded(
-    uow: UnitOfWork,
-    run: CampaignRun,
-    users: Sequence[User],
-    stats: PlanStats,
-    cap: FrequencyCap,
+    uow: UnitOfWork, run: CampaignRun, users: Sequence[User], stats: PlanStats, cap: FrequencyCap,
     variants: VariantPlan = NO_VARIANTS,
 ) -> list[User]:
     """Users who must get no mail this run get a skipped delivery at once (in the caller's transaction,

@@ -74,10 +74,7 @@ def create_app(settings: Settings, *override_providers: Provider, settle_heap: b
     # requests (its sockets, event loop and threads) is unsafe, whatever MAILSCORE_PLANNING_PROCESSES says.
     serving = dataclasses.replace(settings, planning_processes=0)
     container = make_container(
-        serving,
-        LitestarProvider(),
-        MetricsProvider(http_metrics),
-        ChannelsProvider(channels_backend),
+        serving, LitestarProvider(), MetricsProvider(http_metrics), ChannelsProvider(channels_backend),
         *override_providers,
     )
 

@@ -38,12 +38,15 @@ def make_user(**fields: object) -> User:
 
 def make_delivery(run: CampaignRun, user: User, jobs: list[Job]) -> Delivery:
     matches = [
-        MatchedJob(job.id, rank, 0.9 - rank / 100, 0.5, 0.2, 0.3, ["近い"], 1.5, 12) for rank, job in enumerate(jobs, 1)
+        MatchedJob(job.id, rank, 0.9 - rank / 100, 0.5, 0.2, 0.3, ["近い"], 1.5, 12)
+        for rank, job in enumerate(jobs, 1)
     ]
     return Delivery(run.id, run.campaign_id, user.id, user.email, matches=matches)
 
 
-async def seed(make_uow: UowFactory, users: int = 2, jobs: int = 3) -> tuple[CampaignRun, list[User], list[Job]]:
+async def seed(
+    make_uow: UowFactory, users: int = 2, jobs: int = 3
+) -> tuple[CampaignRun, list[User], list[Job]]:
     campaign = Campaign(id=uuid.uuid4(), name=f"daily-{uuid.uuid4().hex[:6]}")
     user_list = [make_user() for _ in range(users)]
     job_list = [make_job() for _ in range(jobs)]
@@ -324,7 +327,9 @@ async def test_add_planned_skips_existing_run_user_pairs(uow_factory: UowFactory
         assert await uow.deliveries.for_user(run.id, uuid.uuid4()) is None
 
 
-async def claim(make_uow: UowFactory, run: CampaignRun, claimant: str, at: datetime, limit: int = 10) -> list[Delivery]:
+async def claim(
+    make_uow: UowFactory, run: CampaignRun, claimant: str, at: datetime, limit: int = 10
+) -> list[Delivery]:
     async with make_uow() as uow:
         claimed = await uow.deliveries.claim_pending(run.id, limit, claimant, at, at - timedelta(minutes=10))
         await uow.commit()
