@@ -19,6 +19,7 @@ from itertools import count
 from redis.asyncio import Redis
 
 from adapters.cache.read_ahead import CacheReadAhead
+from adapters.cache.script_calls import ScriptCalls
 from application.ports import Budget, RateDecision
 
 MonotonicClock = Callable[[], float]
@@ -142,7 +143,7 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, prefix: str, read_ahead: CacheReadAhead | None = None) -> None:
         self._prefix = prefix
         self._read_ahead = read_ahead
-        self._script = redis.register_script(_SLIDING_LOG)
+        self._script = ScriptCalls(redis, _SLIDING_LOG)
         self._tag_base = secrets.token_hex(6)  # tells apart two processes' hits in the same microsecond
         self._serial = count()
 
@@ -157,7 +158,7 @@ class RedisRateLimiter:
         args += [f"{self._tag_base}.{next(self._serial)}", len(budgets)]
         read_along = self._read_ahead.wanted() if self._read_ahead is not None else []
         keys = [self._prefix + budget.key for budget in budgets]
-        reply = await self._script(keys=keys + read_along, args=args)
+        reply = await self._script(keys + read_along, args)
         if read_along:
             assert self._read_ahead is not None
             self._read_ahead.found(read_along, reply[len(budgets) * 3 :])

@@ -1,0 +1,121 @@
+"""ScriptCalls against a real Redis: calls made in the same turn go as one pipeline, each gets its own reply."""
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+from adapters.cache import RedisCache, RedisRateLimiter, redis_client
+from adapters.cache.script_calls import ScriptCalls
+
+pytestmark = pytest.mark.redis
+
+# Appends ARGV[1] to the list KEYS[1] and answers the list's length; ARGV[1] == "bad" is an error reply.
+_APPEND = """
+if ARGV[1] == 'bad' then return redis.error_reply('bad argument') end
+return redis.call('RPUSH', KEYS[1], ARGV[1])
+"""
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Redis]:
+    # A name of its own, so the test can count this client's connections on the server.
+    client = Redis.from_url(redis_url, client_name=f"script-calls-{uuid.uuid4().hex}")
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def key(redis_key_prefix: str, request: pytest.FixtureRequest) -> str:
+    return f"{redis_key_prefix}script-calls:{request.node.name}"
+
+
+def unique_script() -> str:
+    """A script this server has never seen: its first EVALSHA is refused with NOSCRIPT."""
+    return f"-- {uuid.uuid4().hex}\n{_APPEND}"
+
+
+async def connections_of(client: Redis) -> int:
+    name = client.connection_pool.connection_kwargs["client_name"]
+    return sum(1 for line in (await client.client_list()) if line["name"] == name)
+
+
+async def test_calls_made_together_go_as_one_pipeline_on_one_connection_in_order(client: Redis, key: str) -> None:
+    calls = ScriptCalls(client, unique_script())  # the first pipeline is refused, loads the script, goes again
+    replies = await asyncio.gather(*(calls([key], [f"v{n}"]) for n in range(12)))
+    assert replies == list(range(1, 13))
+    assert await client.lrange(key, 0, -1) == [f"v{n}".encode() for n in range(12)]  # in the order made
+    # Sent one by one, twelve waiting calls would have taken twelve connections from the pool.
+    assert await connections_of(client) == 1
+
+
+async def test_a_lone_call_and_calls_in_later_turns(client: Redis, key: str) -> None:
+    calls = ScriptCalls(client, unique_script())
+    assert await calls([key], ["a"]) == 1  # a plain EVALSHA, NOSCRIPT handled by redis-py's Script
+    assert await calls([key], ["b"]) == 2
+    assert await asyncio.gather(calls([key], ["c"]), calls([key], ["d"])) == [3, 4]
+
+
+async def test_an_error_of_one_call_goes_to_its_caller_only(client: Redis, key: str) -> None:
+    calls = ScriptCalls(client, unique_script())
+    replies = await asyncio.gather(calls([key], ["x"]), calls([key], ["bad"]), calls([key], ["y"]),
+                                   return_exceptions=True)  # fmt: skip
+    assert replies[0] == 1
+    assert replies[2] == 2
+    assert isinstance(replies[1], ResponseError)
+    assert "bad argument" in str(replies[1])
+
+
+async def test_a_caller_that_stops_waiting_leaves_the_others_their_replies(client: Redis, key: str) -> None:
+    calls = ScriptCalls(client, unique_script())
+    first = asyncio.ensure_future(calls([key], ["1"]))
+    second = asyncio.ensure_future(calls([key], ["2"]))
+    await asyncio.sleep(0)  # both have joined the turn's send
+    first.cancel()
+    assert await second == 2
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await client.llen(key) == 2  # the turn had ended: the cancelled call was written too
+
+
+async def test_a_failed_send_raises_in_every_caller() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = Redis(host="127.0.0.1", port=port, retry=None, socket_connect_timeout=1)
+    try:
+        calls = ScriptCalls(client, _APPEND)
+        replies = await asyncio.wait_for(
+            asyncio.gather(*(calls(["k"], [str(n)]) for n in range(3)), return_exceptions=True), timeout=10
+        )
+        assert all(isinstance(reply, RedisConnectionError) for reply in replies)
+    finally:
+        await client.aclose()
+
+
+async def test_concurrent_rate_limited_requests_each_get_their_own_decision_and_read_ahead(
+    redis_url: str, key: str
+) -> None:
+    client = redis_client(redis_url)
+    try:
+        cache = RedisCache(client, f"{key}:cache:")
+        limiter = RedisRateLimiter(client, f"{key}:rl:", read_ahead=cache.read_ahead)
+        for n in range(8):
+            await cache.set(f"page:{n}", f"page {n}".encode(), 60)
+
+        async def request(n: int) -> tuple[bool, int, list[bytes | None]]:  # a task, a context of its own
+            cache.read_ahead.expect([f"page:{n}"])
+            decision = await limiter.hit("global", 5, 60)
+            return decision.allowed, decision.remaining, await cache.get_many(f"page:{n}")
+
+        answers = await asyncio.gather(*(request(n) for n in range(8)))
+        assert [pages for _, _, pages in answers] == [[f"page {n}".encode()] for n in range(8)]
+        assert sum(allowed for allowed, _, _ in answers) == 5
+        assert sorted(remaining for allowed, remaining, _ in answers if allowed) == [0, 1, 2, 3, 4]
+    finally:
+        await client.aclose()
