@@ -24,9 +24,9 @@ from domain.scoring.signals import Signals
 from domain.scoring.tables import (
     I64,
     JobTable,
+    SignalView,
     UserChunk,
     build_user_chunk,
-    cohort_arrays,
     reach_filter_degrees,
 )
 from domain.user import User
@@ -68,7 +68,7 @@ class BatchScorer:
         self.ctx = ctx
         w = ctx.weights
         self._weights = (w.basic, w.seo, w.personalized)
-        self._cohorts = cohort_arrays(table, signals)
+        self._view = SignalView.of(table, signals)
 
     def with_weights(self, weights: ScoreWeights) -> "BatchScorer":
         """The same jobs, signals and market scored with other weights (an A/B variant's); the tables are
@@ -94,7 +94,7 @@ class BatchScorer:
     def rank_chunk(
         self, users: Sequence[User], request: RankRequest, mailed: Mapping[uuid.UUID, set[uuid.UUID]]
     ) -> ChunkResult:
-        u = build_user_chunk(users, self.table, self.signals, mailed, self.ctx, self._cohorts)
+        u = build_user_chunk(users, self.table, self.signals, mailed, self.ctx, self._view)
         candidates = self.candidates(u)
         keep = max(4 * request.limit, request.limit + 20)
         rows, jobs, totals, eligible = self._best(u, candidates, request, keep)
@@ -102,7 +102,7 @@ class BatchScorer:
         kept = np.bincount(rows, minlength=len(users))
         short = [r for r in range(len(users)) if len(final_rows[r]) < request.limit and eligible[r] > kept[r]]
         for r in short:  # the cap ate the kept candidates: this user again with no limit
-            one = build_user_chunk([users[r]], self.table, self.signals, mailed, self.ctx, self._cohorts)
+            one = build_user_chunk([users[r]], self.table, self.signals, mailed, self.ctx, self._view)
             r1, j1, t1, _ = self._best(one, candidates, request, len(candidates))
             fr, fj = self._cap(r1, j1, t1, 1, request)
             final_rows[r], final_jobs[r] = [r] * len(fr[0]), fj[0]

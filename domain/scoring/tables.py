@@ -6,7 +6,7 @@ the missing value, so index -1 picks it without a branch.
 
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from domain.scoring.context import ScoringContext
 from domain.scoring.model import SEO_WEIGHTS
 from domain.scoring.pairwise import industry_wishes
 from domain.scoring.seo import seo_factor_arrays
-from domain.scoring.signals import Signals, industry_middle
+from domain.scoring.signals import Rows, Signals, industry_middle
 from domain.text import normalize
 from domain.user import User
 
@@ -164,14 +164,38 @@ class UserChunk:
     excluded: SparseRows  # applied, dismissed or already mailed
 
 
+@dataclass(frozen=True)
+class SignalView:
+    """A run's signals laid onto one job table: job columns as table positions, job type and industry names
+    as the table's codes. Built once per scorer, read by every chunk."""
+
+    interest: Rows
+    excluded: Rows
+    cohort_jobs: Rows
+    type_code: I64  # signal type column -> table type code, -1 when no open job has it
+    middle_code: I64
+
+    @classmethod
+    def of(cls, table: JobTable, signals: Signals) -> "SignalView":
+        positions = signals.job_positions(table.index)
+        return cls(
+            interest=signals.interest.remap(positions),
+            excluded=signals.excluded.remap(positions),
+            cohort_jobs=signals.cohort_jobs.remap(positions),
+            type_code=np.array([table.type_vocab.get(n, -1) for n in signals.type_names], dtype=np.int64),
+            middle_code=np.array([table.middle_vocab.get(n, -1) for n in signals.middle_names], dtype=np.int64),
+        )
+
+
 def build_user_chunk(
     users: Sequence[User],
     table: JobTable,
     signals: Signals,
     mailed: Mapping[uuid.UUID, set[uuid.UUID]],
     ctx: ScoringContext,
-    cohorts: Mapping[str, tuple[I64, F64]] | None = None,
+    view: SignalView | None = None,
 ) -> UserChunk:
+    view = view if view is not None else SignalView.of(table, signals)
     n = len(users)
     n_types, n_mid, n_maj = len(table.type_vocab) + 1, len(table.middle_vocab) + 1, len(table.major_vocab) + 1
     lat = np.full(n, np.nan)
@@ -184,10 +208,7 @@ def build_user_chunk(
     has_type = np.zeros(n, dtype=bool)
     has_ind = np.zeros(n, dtype=bool)
     avail = np.zeros((n, 3), dtype=np.uint64)
-    type_aff = np.zeros((n, n_types))
-    ind_aff = np.zeros((n, n_mid))
-    cold = np.ones(n, dtype=bool)
-    middle_major = {code: ctx.major_of_middle.get(m) for m, code in table.middle_vocab.items()}
+    industry_rows: dict[tuple[str, ...], tuple[Bools, Bools]] = {}
     for r, user in enumerate(users):
         wishes = user.wishes
         home = user.home_point
@@ -203,20 +224,21 @@ def build_user_chunk(
                 type_wished[r, table.type_vocab[t]] = True
         if wishes.industries:
             has_ind[r] = True
-            iw = industry_wishes(wishes.industries, ctx.major_of_middle)
-            for m, code in table.middle_vocab.items():
-                industry_full[r, code] = m in iw.middles or middle_major[code] in iw.majors
-            for major, code in table.major_vocab.items():
-                industry_near[r, code] = major in iw.near_majors
-        avail[r] = mask_words(wishes.availability_mask)
-        profile = signals.profile(user.id)
-        cold[r] = not profile.has_history
-        for t, v in profile.type_affinity.items():
-            if t in table.type_vocab:
-                type_aff[r, table.type_vocab[t]] = v
-        for m, v in profile.industry_affinity.items():
-            if m in table.middle_vocab:
-                ind_aff[r, table.middle_vocab[m]] = v
+            key = tuple(wishes.industries)
+            if key not in industry_rows:
+                industry_rows[key] = _industry_rows(key, table, ctx)
+            industry_full[r], industry_near[r] = industry_rows[key]
+        if wishes.availability:
+            avail[r] = mask_words(wishes.availability_mask)
+    rows = signals.rows_of(users)
+    type_aff = np.zeros((n, n_types))
+    at, col, val = signals.types.take(rows)
+    code = view.type_code[col]
+    type_aff[at[code >= 0], code[code >= 0]] = val[code >= 0]
+    ind_aff = np.zeros((n, n_mid))
+    at, col, val = signals.middles.take(rows)
+    code = view.middle_code[col]
+    ind_aff[at[code >= 0], code[code >= 0]] = val[code >= 0]
     lat_r, lon_r = np.radians(lat), np.radians(lon)
     # A hair of slack: the exact reach test runs later, on what passes this one.
     angle = np.array([reach_km(x) for x in limit]) / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12
@@ -239,62 +261,41 @@ def build_user_chunk(
         has_avail=np.bitwise_count(avail).sum(axis=1) > 0,
         type_affinity=type_aff,
         industry_affinity=ind_aff,
-        cold=cold,
-        interest=_sparse(users, table, lambda u: signals.profile(u.id).job_interest),
-        similar=_cohort_rows(users, signals, cohorts if cohorts is not None else cohort_arrays(table, signals)),
-        excluded=_sparse(
-            users, table, lambda u: dict.fromkeys(signals.profile(u.id).excluded | mailed.get(u.id, set()), 1.0)
-        ),
+        cold=rows < 0,
+        interest=SparseRows(*view.interest.take(rows)),
+        similar=SparseRows(*view.cohort_jobs.take(signals.cohorts_of(users))),
+        excluded=_excluded(users, table, view.excluded.take(rows), mailed),
     )
 
 
-def _sparse(
-    users: Sequence[User], table: JobTable, entries_of: Callable[[User], Mapping[uuid.UUID, float]]
+def _industry_rows(industries: tuple[str, ...], table: JobTable, ctx: ScoringContext) -> tuple[Bools, Bools]:
+    """A user row of `industry_full` and of `industry_near` for these wished industries."""
+    iw = industry_wishes(list(industries), ctx.major_of_middle)
+    full = np.zeros(len(table.middle_vocab) + 1, dtype=bool)
+    near = np.zeros(len(table.major_vocab) + 1, dtype=bool)
+    for m, code in table.middle_vocab.items():
+        full[code] = m in iw.middles or ctx.major_of_middle.get(m) in iw.majors
+    for major, code in table.major_vocab.items():
+        near[code] = major in iw.near_majors
+    return full, near
+
+
+def _excluded(
+    users: Sequence[User],
+    table: JobTable,
+    behaved: tuple[I64, I64, F64],
+    mailed: Mapping[uuid.UUID, set[uuid.UUID]],
 ) -> SparseRows:
-    rows: list[int] = []
-    jobs: list[int] = []
-    values: list[float] = []
-    index = table.index
-    for r, user in enumerate(users):
-        for job_id, value in entries_of(user).items():
-            j = index.get(job_id)
-            if j is not None:
-                rows.append(r)
-                jobs.append(j)
-                values.append(value)
-    rows_a = np.array(rows, dtype=np.int64)
-    jobs_a = np.array(jobs, dtype=np.int64)
-    order = np.argsort(rows_a * np.int64(1 << 32) + jobs_a, kind="stable")
-    return SparseRows(rows_a[order], jobs_a[order], np.array(values, dtype=np.float64)[order])
-
-
-def cohort_arrays(table: JobTable, signals: Signals) -> dict[str, tuple[I64, F64]]:
-    """Each cohort's job signals as sorted (job position, value) arrays, built once per run."""
-    out: dict[str, tuple[I64, F64]] = {}
-    index = table.index
-    for cohort, jobs in signals.cohort_jobs.items():
-        pairs = sorted((index[j], v) for j, v in jobs.items() if j in index)
-        out[cohort] = (
-            np.array([p for p, _ in pairs], dtype=np.int64),
-            np.array([v for _, v in pairs], dtype=np.float64),
-        )
-    return out
-
-
-def _cohort_rows(users: Sequence[User], signals: Signals, cohorts: Mapping[str, tuple[I64, F64]]) -> SparseRows:
-    rows: list[I64] = []
-    jobs: list[I64] = []
-    values: list[F64] = []
-    for r, user in enumerate(users):
-        cohort = signals.cohort_of.get(user.id)
-        arrays = cohorts.get(cohort) if cohort is not None else None
-        if arrays is not None and len(arrays[0]):
-            rows.append(np.full(len(arrays[0]), r, dtype=np.int64))
-            jobs.append(arrays[0])
-            values.append(arrays[1])
-    if not rows:
-        return SparseRows(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    return SparseRows(np.concatenate(rows), np.concatenate(jobs), np.concatenate(values))
+    """Applied or dismissed (from the signals) or already mailed (from the run), one entry per pair."""
+    at, jobs, _ = behaved
+    if mailed:
+        index = table.index
+        sent = [(r, index[j]) for r, u in enumerate(users) for j in mailed.get(u.id, ()) if j in index]
+        if sent:
+            at = np.concatenate([at, np.array([r for r, _ in sent], dtype=np.int64)])
+            jobs = np.concatenate([jobs, np.array([j for _, j in sent], dtype=np.int64)])
+    keys = np.unique(at * np.int64(1 << 32) + jobs)
+    return SparseRows(keys >> np.int64(32), keys & np.int64((1 << 32) - 1), np.ones(len(keys)))
 
 
 def reach_filter_degrees(max_km: float, max_abs_lat_deg: float) -> tuple[float, float]:
