@@ -1,7 +1,14 @@
 """HTTP API throughput: a product route against a bare Litestar route, both served by uvicorn on this machine.
 
-    .venv/bin/python bench/api.py [--seconds 10] [--connections 32] [--redis redis://127.0.0.1:6379/15]
+    .venv/bin/python bench/api.py [--seconds 10] [--connections 32] [--redis redis://127.0.0.1:6379/15 | --in-process]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+
+Needs Redis: the issue's reference is a bare route doing one Redis GET, and the product then keeps its matches
+cache and rate-limit counts in the same Redis, as it does when deployed with several processes. `--redis`
+defaults to $MAILSCORE_BENCH_REDIS_URL or redis://127.0.0.1:6379/15 (keys under a per-run prefix; the
+reference's one key is overwritten). `--in-process` runs both without Redis instead: the product on its
+in-process cache and counts, the reference answering the bytes with no I/O at all (a bare route, not the
+issue's reference).
 
 Needs `wrk` (Debian: `apt-get install wrk`) as the load generator.
 
@@ -111,11 +118,20 @@ def main() -> None:
     parser.add_argument("--route", choices=("matches", "job", "ping"), default="matches",
                         help="matches: GET /api/v1/me/matches, warm cache (default); job: GET /api/v1/jobs/{id} (a "
                         "database read); ping: GET /api/v1/admin/ping (no storage)")
-    parser.add_argument("--redis", help="Redis URL for both servers (a database you may write to)")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--redis", default=os.environ.get("MAILSCORE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                       help="Redis URL for both servers, a database you may write to (default: "
+                       "$MAILSCORE_BENCH_REDIS_URL or redis://127.0.0.1:6379/15)")  # fmt: skip
+    store.add_argument("--in-process", action="store_true",
+                       help="no Redis: in-process cache and counts; the reference does no I/O")  # fmt: skip
     parser.add_argument("--postgres", help="a PostgreSQL URL with the right to create and drop databases")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    if options.in_process:
+        options.redis = None
+    else:
+        reachable(options.redis)
     work = Path(tempfile.mkdtemp(prefix="mailscore-bench-api-"))
     name = f"mailscore_bench_api_{os.getpid()}"
     try:
@@ -129,6 +145,18 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         if options.postgres:
             admin(options.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def reachable(url: str) -> None:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        with Redis.from_url(url, socket_connect_timeout=2) as client:
+            client.ping()
+    except (RedisError, ValueError) as exc:
+        raise SystemExit(f"Redis at {url} does not answer ({exc}): start it, pass --redis URL, or --in-process "
+                         "to compare without Redis (against a reference that does no I/O)") from None
 
 
 def admin(url: str, statement: str) -> None:
@@ -213,7 +241,9 @@ def run(options: argparse.Namespace, work: Path, database: str) -> None:
         rates = ", ".join(str(round(figures["rps"])) for figures in rounds)
         print(f"{name} rounds: {rates} req/s")
     route, work_done = {"job": ("GET /api/v1/jobs/{id}", " + row read"), "ping": ("GET /api/v1/admin/ping", ""),
-                        "matches": ("GET /api/v1/me/matches (warm)", " + one cache GET")}[options.route]  # fmt: skip
+                        "matches": ("GET /api/v1/me/matches (warm)", "")}[options.route]  # fmt: skip
+    if options.redis:
+        work_done += " + one Redis GET"
     rows = ((f"product   {route}", product), (f"reference bare Litestar{work_done}", reference))
     for name, figures in rows:
         print(f"{name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.2f} ms, p99 {figures['p99']:.2f} ms")
