@@ -18,12 +18,12 @@ Needs `wrk` (Debian: `apt-get install wrk`) as the load generator.
    `GET /api/v1/me/matches?limit=20` with a warm cache (the user lives in Shinjuku; the first call ranks), or
    with `--route job` `GET /api/v1/jobs/{id}`, with the bearer token: guard (JWT), the rate limits (raised
    so they never refuse, but counted), dishka request scope, the cache or database read, msgspec encoding,
-   Prometheus metrics. With `--redis` the server uses Redis (the matches cache, and shared rate-limit
-   counts: one Lua call a request).
+   Prometheus metrics. Unless `--in-process`, the server uses Redis (the matches cache, and shared
+   rate-limit counts: one Lua call a request).
 3. The reference: `bench/api_reference.py`, a bare Litestar app with one route doing the same I/O (one
-   primary-key read of that job row from the same database, raw SQL on a held aiosqlite connection; with
-   `--redis` one Redis GET too) and answering bytes of the product answer's size, served by uvicorn with
-   the same options. So the ratio is what our stack costs on top of the work itself.
+   Redis GET unless `--in-process`; with `--route job` also one primary-key read of that job row from the
+   same database, raw SQL on a held aiosqlite connection) and answering bytes of the product answer's size,
+   served by uvicorn with the same options. So the ratio is what our stack costs on top of the work itself.
    With `--route ping` the product route is `GET /api/v1/admin/ping` (an admin's token: auth, rate limits,
    DI, metrics, no storage) and the reference reads nothing: what our HTTP stack costs around a cached read.
 4. wrk against each in turn, both servers up, for `--rounds` alternating rounds (same threads, connections,
@@ -175,7 +175,9 @@ def admin(url: str, statement: str) -> None:
 
 
 def run(options: argparse.Namespace, work: Path, database: str) -> None:
-    env = {**os.environ, "MAILSCORE_DATABASE_URL": database, "MAILSCORE_SECRET_KEY": "b" * 48,
+    # Only what this run chooses: a Redis URL left in the caller's environment must not reach either server.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("MAILSCORE_REDIS_URL", "MAILSCORE_BENCH_REDIS_URL")}
+    env = {**inherited, "MAILSCORE_DATABASE_URL": database, "MAILSCORE_SECRET_KEY": "b" * 48,
            "MAILSCORE_OUTBOX_DIR": str(work / "outbox"), "MAILSCORE_RATE_LIMIT_IP": NO_LIMIT,
            "MAILSCORE_RATE_LIMIT_USER": NO_LIMIT, "MAILSCORE_RATE_LIMIT_GLOBAL": NO_LIMIT}  # fmt: skip
     if options.redis:

@@ -1,10 +1,10 @@
 """The reference app for bench/api.py: bare Litestar, one GET route doing the product route's own I/O.
 
-Per request: one primary-key read of a job row from the same database (raw SQL: one aiosqlite connection
-held open for SQLite, an asyncpg pool for PostgreSQL), and with MAILSCORE_BENCH_REDIS_URL set one Redis GET
-of those bytes as well (the product's rate-limit round trip; for `--route matches` the issue's reference:
-one Redis GET of the answer); the answer is bytes of the product answer's size. No
-middleware, DI, ORM, auth or metrics. MAILSCORE_BENCH_READ_ROW=0 skips the row read (for `--route ping`).
+Per request: with MAILSCORE_BENCH_REDIS_URL set, one Redis GET of the answer's bytes (for `--route matches`
+the issue's reference; for the other routes the product's rate-limit round trip), and with
+MAILSCORE_BENCH_READ_ROW=1 (`--route job`) one primary-key read of a job row from the same database (raw SQL:
+one aiosqlite connection held open for SQLite, an asyncpg pool for PostgreSQL); the answer is bytes of the
+product answer's size. No middleware, DI, ORM, auth or metrics.
 Started by uvicorn with the same options as `mailscore serve`: `uvicorn bench.api_reference:create_app --factory`.
 """
 

@@ -19,7 +19,7 @@ from itertools import count
 from redis.asyncio import Redis
 
 from adapters.cache.read_ahead import CacheReadAhead
-from adapters.cache.script_calls import ScriptCalls
+from adapters.cache.script_calls import RedisScriptCalls
 from application.ports import Budget, RateDecision
 
 MonotonicClock = Callable[[], float]
@@ -143,7 +143,7 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, prefix: str, read_ahead: CacheReadAhead | None = None) -> None:
         self._prefix = prefix
         self._read_ahead = read_ahead
-        self._script = ScriptCalls(redis, _SLIDING_LOG)
+        self._script = RedisScriptCalls(redis, _SLIDING_LOG)
         self._tag_base = secrets.token_hex(6)  # tells apart two processes' hits in the same microsecond
         self._serial = count()
 

@@ -7,16 +7,17 @@ release, and a connection of its own while the others are out. Here the first ca
 one send for the end of that turn; the calls made meanwhile join it, and the send writes them as one
 pipeline (no MULTI: each EVALSHA stays atomic on its own, in the order they were made) on one connection,
 then hands each caller its own reply or its own error. A lone call is sent as a plain EVALSHA.
-The same idea as ioredis's auto-pipelining; measured by `bench/api.py --redis` (bench/README.md).
+The same idea as ioredis's auto-pipelining; measured by `bench/api.py` (bench/README.md).
 
 What a caller sees does not change: its reply, a script error of its own call, or the client's exception
-(connection refused, timeout) when the whole send fails, after redis-py's own retries. A caller that
-stops waiting (cancelled) does not take its call back once the turn has ended: it is counted, as a call
-already written would be. A server that lost its scripts (restarted, SCRIPT FLUSH) answers NOSCRIPT; the
-script is loaded and the calls it refused are sent again.
+(connection refused, timeout) when the whole send fails, after redis-py's own retries. A caller cancelled
+while its call still waits for the turn's end takes the call back; once the send has taken it, the call
+goes out and counts, as a call already written with a plain EVALSHA would. A server that lost its scripts
+(restarted, SCRIPT FLUSH) answers NOSCRIPT; the script is loaded and the calls it refused are sent again.
 """
 
 import asyncio
+import copy
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
@@ -26,7 +27,7 @@ from redis.exceptions import NoScriptError
 Call: TypeAlias = tuple[Sequence[str], Sequence[int | str | bytes], asyncio.Future[Any]]
 
 
-class ScriptCalls:
+class RedisScriptCalls:
     """`await calls(keys, args)` runs the script with those KEYS and ARGV and returns its reply."""
 
     def __init__(self, redis: Redis, source: str) -> None:
@@ -44,7 +45,12 @@ class ScriptCalls:
         return await future
 
     def _send_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
-        calls, self._waiting = self._waiting, []
+        # A cancelled caller's future is cancelled at once (Task.cancel cancels what the task awaits): its call
+        # has not been sent and is left out.
+        calls = [call for call in self._waiting if not call[2].cancelled()]
+        self._waiting = []
+        if not calls:
+            return
         task = loop.create_task(self._send(calls))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
@@ -56,10 +62,10 @@ class ScriptCalls:
                 replies: list[Any] = [await self._script(keys=keys, args=args)]
             else:
                 replies = await self._pipelined(calls)
-        except Exception as exc:  # the send failed as a whole: every caller gets the client's error
-            for _, _, future in calls:
+        except Exception as exc:  # the send failed as a whole: every caller gets the client's error, a copy
+            for _, _, future in calls:  # each, so one caller's traceback does not pile onto the next one's
                 if not future.done():
-                    future.set_exception(exc)
+                    future.set_exception(copy.copy(exc))
             return
         except BaseException:  # cancelled (the loop is closing): nobody waits for ever
             for _, _, future in calls:

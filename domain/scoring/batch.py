@@ -20,9 +20,8 @@ from domain.geo import reach_km
 from domain.scoring.context import ScoringContext
 from domain.scoring.kernel import Block, Compact, Pairs, may_pass, scores
 from domain.scoring.model import FACTOR_NAMES, ScoreBreakdown, points_per_unit, total_weights
-from domain.scoring.signals import Signals
+from domain.scoring.signals import I64, Signals
 from domain.scoring.tables import (
-    I64,
     JobTable,
     SignalView,
     UserChunk,

@@ -31,7 +31,8 @@ from domain.scoring.model import (
     SIMILAR_SCALE,
     WAGE_FULL_MARGIN,
 )
-from domain.scoring.tables import F64, I64, Bools, JobTable, SparseRows, UserChunk
+from domain.scoring.signals import F64, I64
+from domain.scoring.tables import Bools, JobTable, SparseRows, UserChunk
 
 
 @dataclass

@@ -20,12 +20,10 @@ from domain.scoring.context import ScoringContext
 from domain.scoring.model import SEO_WEIGHTS
 from domain.scoring.pairwise import industry_wishes
 from domain.scoring.seo import seo_factor_arrays
-from domain.scoring.signals import Rows, Signals, industry_middle
+from domain.scoring.signals import F64, I64, Rows, Signals, industry_middle
 from domain.text import normalize
 from domain.user import User
 
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Bools = npt.NDArray[np.bool_]
 

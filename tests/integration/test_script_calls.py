@@ -1,4 +1,4 @@
-"""ScriptCalls against a real Redis: calls made in the same turn go as one pipeline, each gets its own reply."""
+"""RedisScriptCalls against a real Redis: calls made in the same turn go as one pipeline, each gets its own reply."""
 
 import asyncio
 import socket
@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from adapters.cache import RedisCache, RedisRateLimiter, redis_client
-from adapters.cache.script_calls import ScriptCalls
+from adapters.cache.script_calls import RedisScriptCalls
 
 pytestmark = pytest.mark.redis
 
@@ -45,24 +45,44 @@ async def connections_of(client: Redis) -> int:
     return sum(1 for line in (await client.client_list()) if line["name"] == name)
 
 
-async def test_calls_made_together_go_as_one_pipeline_on_one_connection_in_order(client: Redis, key: str) -> None:
-    calls = ScriptCalls(client, unique_script())  # the first pipeline is refused, loads the script, goes again
+async def test_calls_made_together_go_as_one_pipeline_on_one_connection_in_order(
+    client: Redis, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = unique_script()
+    await client.script_load(source)
+    calls = RedisScriptCalls(client, source)
+    pipelines: list[int] = []
+    pipeline = client.pipeline
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made = pipeline(*args, **kwargs)  # type: ignore[arg-type]
+        pipelines.append(id(made))
+        return made
+
+    monkeypatch.setattr(client, "pipeline", counted)
     replies = await asyncio.gather(*(calls([key], [f"v{n}"]) for n in range(12)))
     assert replies == list(range(1, 13))
     assert await client.lrange(key, 0, -1) == [f"v{n}".encode() for n in range(12)]  # in the order made
+    assert len(pipelines) == 1  # sent one by one, there would be none, or twelve
     # Sent one by one, twelve waiting calls would have taken twelve connections from the pool.
     assert await connections_of(client) == 1
 
 
+async def test_a_server_without_the_script_loads_it_and_sends_again(client: Redis, key: str) -> None:
+    calls = RedisScriptCalls(client, unique_script())  # the first pipeline is refused, loads the script, goes again
+    assert await asyncio.gather(*(calls([key], [f"v{n}"]) for n in range(5))) == [1, 2, 3, 4, 5]
+    assert await client.lrange(key, 0, -1) == [f"v{n}".encode() for n in range(5)]
+
+
 async def test_a_lone_call_and_calls_in_later_turns(client: Redis, key: str) -> None:
-    calls = ScriptCalls(client, unique_script())
+    calls = RedisScriptCalls(client, unique_script())
     assert await calls([key], ["a"]) == 1  # a plain EVALSHA, NOSCRIPT handled by redis-py's Script
     assert await calls([key], ["b"]) == 2
     assert await asyncio.gather(calls([key], ["c"]), calls([key], ["d"])) == [3, 4]
 
 
 async def test_an_error_of_one_call_goes_to_its_caller_only(client: Redis, key: str) -> None:
-    calls = ScriptCalls(client, unique_script())
+    calls = RedisScriptCalls(client, unique_script())
     replies = await asyncio.gather(calls([key], ["x"]), calls([key], ["bad"]), calls([key], ["y"]),
                                    return_exceptions=True)  # fmt: skip
     assert replies[0] == 1
@@ -71,16 +91,40 @@ async def test_an_error_of_one_call_goes_to_its_caller_only(client: Redis, key: 
     assert "bad argument" in str(replies[1])
 
 
-async def test_a_caller_that_stops_waiting_leaves_the_others_their_replies(client: Redis, key: str) -> None:
-    calls = ScriptCalls(client, unique_script())
+async def test_a_caller_cancelled_before_the_send_takes_its_call_back(client: Redis, key: str) -> None:
+    calls = RedisScriptCalls(client, unique_script())
     first = asyncio.ensure_future(calls([key], ["1"]))
     second = asyncio.ensure_future(calls([key], ["2"]))
-    await asyncio.sleep(0)  # both have joined the turn's send
+    await asyncio.sleep(0)  # both calls wait for the turn's end; the send is scheduled behind this task
+    first.cancel()
+    assert await second == 1
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await client.lrange(key, 0, -1) == [b"2"]
+
+
+async def test_a_caller_cancelled_after_the_send_leaves_its_call_counted(client: Redis, key: str) -> None:
+    calls = RedisScriptCalls(client, unique_script())
+    first = asyncio.ensure_future(calls([key], ["1"]))
+    second = asyncio.ensure_future(calls([key], ["2"]))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the send has taken both calls
     first.cancel()
     assert await second == 2
     with pytest.raises(asyncio.CancelledError):
         await first
-    assert await client.llen(key) == 2  # the turn had ended: the cancelled call was written too
+    assert await client.lrange(key, 0, -1) == [b"1", b"2"]
+
+
+async def test_every_caller_of_a_turn_cancelled_sends_nothing(client: Redis, key: str) -> None:
+    calls = RedisScriptCalls(client, unique_script())
+    waiting = [asyncio.ensure_future(calls([key], [str(n)])) for n in range(3)]
+    await asyncio.sleep(0)
+    for caller in waiting:
+        caller.cancel()
+    await asyncio.gather(*waiting, return_exceptions=True)
+    assert await calls([key], ["after"]) == 1  # the next turn works as before
+    assert await client.lrange(key, 0, -1) == [b"after"]
 
 
 async def test_a_failed_send_raises_in_every_caller() -> None:
@@ -89,11 +133,12 @@ async def test_a_failed_send_raises_in_every_caller() -> None:
         port = probe.getsockname()[1]
     client = Redis(host="127.0.0.1", port=port, retry=None, socket_connect_timeout=1)
     try:
-        calls = ScriptCalls(client, _APPEND)
+        calls = RedisScriptCalls(client, _APPEND)
         replies = await asyncio.wait_for(
             asyncio.gather(*(calls(["k"], [str(n)]) for n in range(3)), return_exceptions=True), timeout=10
         )
         assert all(isinstance(reply, RedisConnectionError) for reply in replies)
+        assert len({id(reply) for reply in replies}) == 3  # each caller its own exception
     finally:
         await client.aclose()
 

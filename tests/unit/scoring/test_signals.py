@@ -83,14 +83,34 @@ def test_profiles_and_cohorts_match_a_plain_reading_of_the_history(data) -> None
         assert_close(dict(signals.similar(someone)), cohort_jobs.get(cohort_of.get(someone), {}))
 
     # The batch view of the same signals: table positions, one row per user, in the users' order.
-    table = build_job_table(jobs, context(jobs))
+    listed = jobs[data.draw(st.integers(0, len(jobs) - 1)) :]  # open today: known-but-closed jobs are left out
+    table = build_job_table(listed, context(listed))
     view = SignalView.of(table, signals)
-    at, positions, values = view.interest.take(signals.rows_of(users))
-    laid = defaultdict(dict)
-    for r, p, v in zip(at.tolist(), positions.tolist(), values.tolist(), strict=True):
-        laid[users[r].id][table.jobs[p].id] = v
+
+    def laid_out(taken) -> dict:
+        at, positions, values = taken
+        laid = defaultdict(dict)
+        for r, p, v in zip(at.tolist(), positions.tolist(), values.tolist(), strict=True):
+            laid[users[r].id][table.jobs[p].id] = v
+        return laid
+
+    def on_table(weights: dict) -> dict:
+        return {j: v for j, v in weights.items() if j in table.index}
+
+    rows = signals.rows_of(users)
+    got_interest, got_excluded = laid_out(view.interest.take(rows)), laid_out(view.excluded.take(rows))
+    got_similar = laid_out(view.cohort_jobs.take(signals.cohorts_of(users)))
     for u in users:
-        assert_close(laid.get(u.id, {}), {j: v for j, v in interest.get(u.id, {}).items() if j in table.index})
+        assert_close(got_interest.get(u.id, {}), on_table(interest.get(u.id, {})))
+        assert set(got_excluded.get(u.id, {})) == set(on_table(dict.fromkeys(excluded.get(u.id, set()))))
+        assert_close(got_similar.get(u.id, {}), on_table(cohort_jobs.get(cohort_of[u.id], {})))
+    # Type and industry columns name the table's codes of the same normalised names, -1 for none open.
+    type_name = {code: name for name, code in table.type_vocab.items()}
+    middle_name = {code: name for name, code in table.middle_vocab.items()}
+    for name, code in zip(signals.type_names, view.type_code.tolist(), strict=True):
+        assert type_name.get(code) == (name if any(normalize(j.job_type) == name for j in listed) else None)
+    for name, code in zip(signals.middle_names, view.middle_code.tolist(), strict=True):
+        assert middle_name.get(code) == (name if any(industry_middle(j.industry) == name for j in listed) else None)
 
 
 def test_rows_take_and_remap() -> None:
