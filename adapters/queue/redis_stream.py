@@ -9,11 +9,17 @@
    re-claims (XCLAIM ... JUSTID, which resets the idle time) the messages it holds every `heartbeat`
    seconds, so a long shard is never taken from a live worker, and a dead worker's shard goes to another
    after `idle_timeout`: the timeout is sized to detect death, not to outlast the longest shard.
+3. A consumer named after its process: `host:pid:random`, set when the process starts listening (a worker
+   process forked from one that made the broker gets a name of its own), so `XINFO CONSUMERS` and
+   `XPENDING` tell an operator which machine and process holds a shard.
 """
 
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -41,6 +47,7 @@ class ShardStreamBroker(RedisStreamBroker):
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         if self._heartbeat is None:
+            self.consumer_name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             self._heartbeat = asyncio.create_task(self._beat())
         async with Redis(connection_pool=self.connection_pool) as redis:
             while True:

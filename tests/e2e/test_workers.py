@@ -2,6 +2,7 @@
 worker killed (SIGKILL) mid-shard has its shard finished by the other, every user with one delivery."""
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -45,6 +46,34 @@ class WorkerSite(Site):
             return 0
         finally:
             await redis.aclose()
+
+    def unfinished_shards_held_by(self, pids: set[int]) -> list[int]:
+        """Shards whose tasks consumers of these processes hold (named host:pid:...) and the run has not
+        recorded as done."""
+        held = asyncio.run(self._held_by(pids))
+        done = {int(n) for (n,) in self.query("SELECT shard_no FROM run_shards WHERE status = 'done'")}
+        return [n for n in held if n not in done]
+
+    async def _held_by(self, pids: set[int]) -> list[int]:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(self.redis_url)
+        try:
+            group = f"{self.queue}:workers"
+            shards = []
+            for entry in await redis.xpending_range(self.queue, group, "-", "+", 100):
+                if int(entry["consumer"].decode().split(":")[1]) in pids:
+                    [(_, fields)] = await redis.xrange(self.queue, entry["message_id"], entry["message_id"])
+                    shards.append(int(json.loads(fields[b"data"])["args"][1]))  # run_shard(run_id, shard_no)
+            return shards
+        finally:
+            await redis.aclose()
+
+
+def group_pids(leader: subprocess.Popen[str]) -> set[int]:
+    """The worker's processes: taskiq's supervisor (the session leader) and the worker process it started."""
+    listed = subprocess.run(["pgrep", "-g", str(leader.pid)], capture_output=True, text=True).stdout
+    return {int(pid) for pid in listed.split()}
 
 
 @pytest.fixture
@@ -96,10 +125,17 @@ def test_a_worker_killed_mid_shard_has_its_shard_finished_by_the_other(workers_s
     follow = site.start("mail", "run", "daily", "--date", day, "--via-workers")
     try:
         deadline = time.monotonic() + 120
-        # Both workers hold a shard (the stream has two unacknowledged tasks): the victim is mid-shard.
-        while not (site.stream_pending() == 2 and site.files()):
+        # Both workers busy (two unacknowledged tasks), the victim is frozen (SIGSTOP) and killed only if it
+        # holds a shard the run has not recorded as done: frozen, it cannot finish it between look and kill.
+        while True:
             assert follow.poll() is None, "the run ended before a worker could be killed"
-            assert time.monotonic() < deadline, "never saw both workers busy"
+            assert time.monotonic() < deadline, "never saw the victim mid-shard"
+            if site.stream_pending() == 2 and site.files():
+                os.killpg(victim.pid, signal.SIGSTOP)
+                time.sleep(0.2)  # what it had already written reaches Redis and PostgreSQL before the look
+                if site.unfinished_shards_held_by(group_pids(victim)):
+                    break
+                os.killpg(victim.pid, signal.SIGCONT)
             time.sleep(0.01)
         stop(victim, signal.SIGKILL)
         out, err = follow.communicate(timeout=180)

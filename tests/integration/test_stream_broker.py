@@ -3,6 +3,7 @@
 
 import asyncio
 import os
+import socket
 
 import pytest
 from redis.asyncio import Redis
@@ -10,6 +11,11 @@ from redis.asyncio import Redis
 from adapters.queue.redis_stream import ShardStreamBroker
 
 pytestmark = pytest.mark.redis
+
+
+async def holder(redis: Redis, queue: str) -> str:
+    [entry] = await redis.xpending_range(queue, f"{queue}:workers", "-", "+", 10)
+    return str(entry["consumer"].decode())
 
 
 async def test_a_long_task_of_a_live_worker_is_not_redelivered_and_a_dead_ones_is(
@@ -28,10 +34,16 @@ async def test_a_long_task_of_a_live_worker_is_not_redelivered_and_a_dead_ones_i
         taker = asyncio.ensure_future(anext(other.listen()))
         await asyncio.sleep(3.0)  # three redelivery timeouts: the live holder's heartbeat keeps it
         assert not taker.done()
+        # Each consumer is named after its machine and process (two in one process apart): XPENDING says
+        # which process holds a task.
+        assert await holder(redis, queue) == live.consumer_name
+        assert live.consumer_name != other.consumer_name
+        assert all(b.consumer_name.startswith(f"{socket.gethostname()}:{os.getpid()}:") for b in (live, other))
         assert live._heartbeat is not None
         live._heartbeat.cancel()  # the holder stops answering (killed)
         reclaimed = await asyncio.wait_for(taker, timeout=5)
         assert reclaimed.data == b"shard 0"
+        assert await holder(redis, queue) == other.consumer_name
         await reclaimed.ack()
         pending = await redis.xpending(queue, f"{queue}:workers")
         assert pending["pending"] == 0
