@@ -28,7 +28,7 @@ import random
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from application.mail_context import MailContexts
 
@@ -75,14 +75,22 @@ class RunSender:
         self._rng = rng or random.Random()
         self.claimant = uuid.uuid4().hex
 
+    @property
+    def claim_timeout(self) -> timedelta:
+        return self._options.claim_timeout
+
     async def send_all(self, campaign: Campaign, run: CampaignRun, stats: SendStats,
                        on_batch: Callable[[int], None] | None = None,
-                       user_ids: Collection[uuid.UUID] | None = None) -> None:  # fmt: skip
+                       user_ids: Collection[uuid.UUID] | None = None,
+                       on_wait: Callable[[int], None] | None = None) -> None:  # fmt: skip
         """Until no pending delivery is left: claim a batch, send it, record it; wait out others' claims
-        and deferred retries. With `user_ids`, only those users' deliveries (a shard of the run)."""
+        and deferred retries. With `user_ids`, only those users' deliveries (a shard of the run).
+        `on_wait(pending)` is told once each time the sender starts waiting with nothing it can claim."""
+        waiting = False
         while True:
             claimed = await self._claim(run, user_ids)
             if claimed:
+                waiting = False
                 settled = await self._send_batch(campaign, run, claimed, stats)
                 if on_batch is not None:
                     on_batch(settled)
@@ -91,6 +99,9 @@ class RunSender:
                 pending = (await uow.deliveries.status_counts(run.id, user_ids)).get("pending", 0)
             if not pending:
                 return
+            if not waiting and on_wait is not None:
+                on_wait(pending)
+            waiting = True
             await asyncio.sleep(self._options.poll_interval)  # another sender holds them, or they wait to retry
 
     async def send_ready(self, campaign: Campaign, run: CampaignRun, stats: SendStats) -> None:

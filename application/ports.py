@@ -628,6 +628,9 @@ class ProgressReporter(Protocol):
     def start(self, stage: str, total: int | None) -> None: ...
     def advance(self, stage: str, amount: int = 1) -> None: ...
     def finish(self, stage: str) -> None: ...
+    def note(self, stage: str, message: str) -> None:
+        """A line for the person watching: why a stage is waiting."""
+        ...
 
 
 class NullProgress:
@@ -638,6 +641,9 @@ class NullProgress:
         pass
 
     def finish(self, stage: str) -> None:
+        pass
+
+    def note(self, stage: str, message: str) -> None:
         pass
 
 

@@ -128,6 +128,9 @@ class StageClock:
     def advance(self, stage: str, amount: int = 1) -> None:
         pass
 
+    def note(self, stage: str, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
     def finish(self, stage: str) -> None:
         self.marks[f"{stage}:finish"] = time.perf_counter()
 

@@ -29,6 +29,10 @@ class RichProgress:
         if stage in self._tasks:
             self._progress.advance(self._tasks[stage], amount)
 
+    def note(self, stage: str, message: str) -> None:
+        """Printed whether or not the output is a terminal (above the bars when they are shown)."""
+        self._progress.console.print(Text(message))
+
     def finish(self, stage: str) -> None:
         task = self._tasks.pop(stage, None)
         if task is not None:

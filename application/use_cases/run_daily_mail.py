@@ -199,7 +199,15 @@ async def send_and_settle(
     async with uow:
         pending = (await uow.deliveries.status_counts(run.id)).get("pending", 0)
     progress.start("sending", pending)
-    await sender.send_all(campaign, run, summary.send, lambda n: progress.advance("sending", n))
+
+    def waiting(held: int) -> None:
+        seconds = sender.claim_timeout.total_seconds()
+        lease = f"{seconds:g} s" if seconds < 120 else f"{seconds / 60:g} min"
+        progress.note("sending", f"waiting: {held:,} deliveries are held by another sender or wait for a retry; "
+                      f"those of a sender that died are taken again once its claim runs out (at most {lease} "
+                      "after it stopped; MAILSCORE_CLAIM_TIMEOUT_SECONDS)")  # fmt: skip
+
+    await sender.send_all(campaign, run, summary.send, lambda n: progress.advance("sending", n), on_wait=waiting)
     progress.finish("sending")
     summary.send.seconds = time.perf_counter() - started
     async with uow:

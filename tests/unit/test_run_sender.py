@@ -4,11 +4,13 @@ import asyncio
 import dataclasses
 import email
 import email.policy
+import io
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from rich.console import Console
 
 from adapters.clock import FixedClock
 from adapters.in_memory import InMemoryUnitOfWork
@@ -17,9 +19,11 @@ from application.links import LinkSigner
 from application.mail_sending import RelayUnavailable, RunSender, SendOptions, SendStats
 from application.ports import MailContext, MailDeliveryError, OutgoingMail
 from application.send_pacing import RetryPolicy, SendRates
+from application.use_cases.run_daily_mail import RunSummary, send_and_settle
 from domain.campaign import Campaign, CampaignRun
 from domain.delivery import DeliveryStatus, FailureKind, PlannedDelivery, PlannedMatch
 from domain.jst import at_jst, end_of_day_jst
+from entrypoints.console import RichProgress
 from tests.unit.test_run_daily_mail import make_job, make_user
 
 DAY = date(2025, 12, 3)
@@ -309,3 +313,34 @@ async def test_a_mailer_that_replaces_on_resend_gets_each_batch_at_once_unless_a
         assert (mailer.batches, mailer.one_by_one) == ([], 8)
     else:
         assert (sorted(mailer.batches), mailer.one_by_one) == ([3, 5], 0)
+
+
+class TickingClock(FixedClock):
+    """A minute passes at every look: a wait on a five-minute lease takes a few polls."""
+
+    def now(self) -> datetime:
+        self.moment += timedelta(minutes=1)
+        return self.moment
+
+
+async def test_a_run_waiting_on_a_dead_senders_claims_says_so_once_and_then_takes_them() -> None:
+    uow = InMemoryUnitOfWork()
+    users = [make_user("1500041", n) for n in ("held", "other")]
+    campaign, run = await plan(uow, users, [make_job("ホール")])
+    async with uow:  # a sender claimed both at NOW, then died: its lease runs 5 minutes
+        await uow.deliveries.claim_pending(run.id, 10, "dead", NOW, NOW)
+        await uow.commit()
+    mailer, out = RecordingMailer(), io.StringIO()
+    progress = RichProgress(Console(file=out, force_terminal=False, width=400))  # what `mail run` prints
+    options = dataclasses.replace(OPTIONS, claim_timeout=timedelta(minutes=5), poll_interval=0.0)
+    clock = TickingClock(NOW)
+    sender = RunSender(uow, JinjaMailComposer("no-reply@mailscore.example.jp", "Mail Score"), mailer, clock, options)
+    summary = RunSummary(campaign.name, DAY)
+    await send_and_settle(uow, sender, clock, progress, campaign, run, summary)
+    assert sorted(m.recipient for m in mailer.sent) == ["held@example.jp", "other@example.jp"]
+    assert summary.status_counts == {"sent": 2}
+    # Once for the whole wait, however many polls it took, naming the lease and the setting.
+    assert out.getvalue().count("waiting:") == 1, out.getvalue()
+    assert "2 deliveries are held by another sender" in out.getvalue()
+    assert "at most 5 min" in out.getvalue()
+    assert "MAILSCORE_CLAIM_TIMEOUT_SECONDS" in out.getvalue()
