@@ -175,8 +175,9 @@ def admin(url: str, statement: str) -> None:
 
 
 def run(options: argparse.Namespace, work: Path, database: str) -> None:
-    # Only what this run chooses: a Redis URL left in the caller's environment must not reach either server.
-    inherited = {k: v for k, v in os.environ.items() if k not in ("MAILSCORE_REDIS_URL", "MAILSCORE_BENCH_REDIS_URL")}
+    # Only what this run chooses: no MAILSCORE_ setting of the caller's (a Redis URL, limits, proxies, cache
+    # lifetimes) reaches either server.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MAILSCORE_")}
     env = {**inherited, "MAILSCORE_DATABASE_URL": database, "MAILSCORE_SECRET_KEY": "b" * 48,
            "MAILSCORE_OUTBOX_DIR": str(work / "outbox"), "MAILSCORE_RATE_LIMIT_IP": NO_LIMIT,
            "MAILSCORE_RATE_LIMIT_USER": NO_LIMIT, "MAILSCORE_RATE_LIMIT_GLOBAL": NO_LIMIT}  # fmt: skip

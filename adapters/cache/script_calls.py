@@ -17,7 +17,6 @@ goes out and counts, as a call already written with a plain EVALSHA would. A ser
 """
 
 import asyncio
-import copy
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
@@ -62,10 +61,12 @@ class RedisScriptCalls:
                 replies: list[Any] = [await self._script(keys=keys, args=args)]
             else:
                 replies = await self._pipelined(calls)
-        except Exception as exc:  # the send failed as a whole: every caller gets the client's error, a copy
-            for _, _, future in calls:  # each, so one caller's traceback does not pile onto the next one's
+            if len(replies) != len(calls):
+                raise RuntimeError(f"{len(replies)} replies to {len(calls)} script calls")
+        except Exception as exc:  # the send failed as a whole: every caller gets the client's error
+            for _, _, future in calls:
                 if not future.done():
-                    future.set_exception(copy.copy(exc))
+                    future.set_exception(exc)
             return
         except BaseException:  # cancelled (the loop is closing): nobody waits for ever
             for _, _, future in calls:

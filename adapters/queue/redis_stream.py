@@ -6,9 +6,11 @@
    XAUTOCLAIM is atomic, so two consumers never reclaim the same message and no lock is needed (the
    upstream lock, never released by a killed worker, blocked reclaim: taskiq-redis #131).
 2. Heartbeat. A message is redelivered once it has been pending longer than `idle_timeout`. A consumer
-   re-claims (XCLAIM ... JUSTID, which resets the idle time) the messages it holds every `heartbeat`
+   re-claims (XCLAIM ... JUSTID, which resets the idle time) the messages it still owns every `heartbeat`
    seconds, so a long shard is never taken from a live worker, and a dead worker's shard goes to another
-   after `idle_timeout`: the timeout is sized to detect death, not to outlast the longest shard.
+   after `idle_timeout`: the timeout is sized to detect death, not to outlast the longest shard. A Lua
+   script checks the owner and claims in one step, so a worker that stalled past the timeout never takes
+   back a shard another worker has reclaimed meanwhile.
 3. A consumer named after its process: `host:pid:random`, set when the process starts listening (a worker
    process forked from one that made the broker gets a name of its own), so `XINFO CONSUMERS` and
    `XPENDING` tell an operator which machine and process holds a shard.
@@ -28,6 +30,19 @@ from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
 logger = logging.getLogger(__name__)
+
+# XCLAIM ... JUSTID of the given ids, only of those the consumer still owns (checked and claimed atomically);
+# answers the ids renewed. KEYS[1] stream; ARGV group, consumer, ids.
+_RENEW_OWN = """
+local kept = {}
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) > 0 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept[#kept + 1] = ARGV[i]
+  end
+end
+return kept
+"""
 
 
 class ShardStreamBroker(RedisStreamBroker):
@@ -83,16 +98,24 @@ class ShardStreamBroker(RedisStreamBroker):
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
-            held = list(self._held)
-            if not held:
-                continue
             try:
-                async with Redis(connection_pool=self.connection_pool) as redis:
-                    await redis.xclaim(
-                        self.queue_name, self.consumer_group_name, self.consumer_name, 0, held, justid=True
-                    )
+                await self._renew()
             except Exception:  # a missed beat only risks a redelivery, which the tasks survive
-                logger.exception("could not renew the claim on %d running tasks", len(held))
+                logger.exception("could not renew the claim on %d running tasks", len(self._held))
+
+    async def _renew(self) -> None:
+        """Reset the idle time of the messages this consumer still owns. One that another consumer took
+        meanwhile (this process stalled past the redelivery timeout) stays with it: it is let go here."""
+        held = sorted(self._held)
+        if not held:
+            return
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            kept = await redis.eval(  # type: ignore[misc]
+                _RENEW_OWN, 1, self.queue_name, self.consumer_group_name, self.consumer_name, *held
+            )
+        for lost in set(held) - {k.decode() if isinstance(k, bytes) else k for k in kept}:
+            self._held.discard(lost)
+            logger.warning("task %s was taken by another worker while this one stalled; it is theirs now", lost)
 
     async def shutdown(self) -> None:
         if self._heartbeat is not None:

@@ -44,6 +44,10 @@ async def test_a_long_task_of_a_live_worker_is_not_redelivered_and_a_dead_ones_i
         reclaimed = await asyncio.wait_for(taker, timeout=5)
         assert reclaimed.data == b"shard 0"
         assert await holder(redis, queue) == other.consumer_name
+        # The stalled holder comes back: its heartbeat leaves the reclaimed task with the new holder.
+        await live._renew()
+        assert await holder(redis, queue) == other.consumer_name
+        assert not live._held
         await reclaimed.ack()
         pending = await redis.xpending(queue, f"{queue}:workers")
         assert pending["pending"] == 0
