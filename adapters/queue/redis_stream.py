@@ -106,7 +106,7 @@ class ShardStreamBroker(RedisStreamBroker):
     async def _renew(self) -> None:
         """Reset the idle time of the messages this consumer still owns. One that another consumer took
         meanwhile (this process stalled past the redelivery timeout) stays with it: it is let go here."""
-        held = sorted(self._held)
+        held = list(self._held)
         if not held:
             return
         async with Redis(connection_pool=self.connection_pool) as redis:

@@ -13,7 +13,7 @@ The batch scorer reads those rows directly (`domain.scoring.tables`); the one-us
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -193,7 +193,7 @@ def build_signals(
     cols = _codes([a.job_id.int for a in actions], job_col)
     job_ids = list(by_int.values())
     moments = [a.occurred_at for a in actions]
-    seconds = np.array([t.timestamp() if t.tzinfo else t.replace(tzinfo=UTC).timestamp() for t in moments])
+    seconds = np.array([t.timestamp() if t.tzinfo else as_utc(t).timestamp() for t in moments])
     kinds = np.array([_KIND_CODE[a.kind] for a in actions], dtype=np.int64)
     age_days = np.maximum(0.0, (as_utc(now).timestamp() - seconds) / 86400.0)
     weights = _KIND_WEIGHT[kinds] * np.exp(-age_days / DECAY_DAYS) if len(actions) else np.zeros(0)

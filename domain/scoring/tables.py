@@ -229,14 +229,8 @@ def build_user_chunk(
         if wishes.availability:
             avail[r] = mask_words(wishes.availability_mask)
     rows = signals.rows_of(users)
-    type_aff = np.zeros((n, n_types))
-    at, col, val = signals.types.take(rows)
-    code = view.type_code[col]
-    type_aff[at[code >= 0], code[code >= 0]] = val[code >= 0]
-    ind_aff = np.zeros((n, n_mid))
-    at, col, val = signals.middles.take(rows)
-    code = view.middle_code[col]
-    ind_aff[at[code >= 0], code[code >= 0]] = val[code >= 0]
+    type_aff = _affinity(signals.types, view.type_code, rows, n_types)
+    ind_aff = _affinity(signals.middles, view.middle_code, rows, n_mid)
     lat_r, lon_r = np.radians(lat), np.radians(lon)
     # A hair of slack: the exact reach test runs later, on what passes this one.
     angle = np.array([reach_km(x) for x in limit]) / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12
@@ -264,6 +258,16 @@ def build_user_chunk(
         similar=SparseRows(*view.cohort_jobs.take(signals.cohorts_of(users))),
         excluded=_excluded(users, table, view.excluded.take(rows), mailed),
     )
+
+
+def _affinity(weights: Rows, code_of_col: I64, rows: I64, width: int) -> F64:
+    """A dense (user, table code) matrix of these users' rows; columns with no table code are left out."""
+    out = np.zeros((len(rows), width))
+    at, col, val = weights.take(rows)
+    code = code_of_col[col]
+    known = code >= 0
+    out[at[known], code[known]] = val[known]
+    return out
 
 
 def _industry_rows(industries: tuple[str, ...], table: JobTable, ctx: ScoringContext) -> tuple[Bools, Bools]:
